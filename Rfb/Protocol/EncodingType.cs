@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+namespace KvmPi.Vnc.Rfb.Protocol;
+
+/// <summary>Encoding and pseudo-encoding numbers as rfbproto.rst names them.</summary>
+public enum EncodingType
+{
+    Raw = 0,
+    CopyRect = 1,
+    Rre = 2,
+    Hextile = 5,
+    Zlib = 6,
+    Tight = 7,
+    Zrle = 16,
+    Jpeg = 21,
+    TightPng = -260,
+
+    DesktopSize = -223,
+    LastRect = -224,
+    Cursor = -239,
+    QemuExtendedKeyEvent = -258,
+    QemuLedState = -261,
+    DesktopName = -307,
+    ExtendedDesktopSize = -308,
+    Fence = -312,
+    ContinuousUpdates = -313,
+    ExtendedMouseButtons = -316,
+
+    CompressLevel0 = -256,
+    CompressLevel9 = -247,
+    QualityLevel0 = -32,
+    QualityLevel9 = -23,
+}
