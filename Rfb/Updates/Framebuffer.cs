@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using KvmPi.Vnc.Rfb.Pixels;
 
 namespace KvmPi.Vnc.Rfb.Updates;
@@ -10,28 +13,192 @@ namespace KvmPi.Vnc.Rfb.Updates;
 /// converted to their own pixel format. A reader/writer lock keeps each rectangle read consistent; it is held only
 /// for a copy, never while encoding.
 /// </summary>
+/// <remarks>
+/// Change detection walks memory row by row, the whole frame width at a time, rather than tile by tile: the
+/// hardware prefetcher sees one linear stream, which measured 2x faster than per-tile compares from DRAM
+/// (stack-notes §3). A tile found changed is skipped for the rest of its tile row. Comparing needs no lock, because
+/// only the publisher ever writes <c>_pixels</c>; copying changed tiles in takes the write lock once per tile row,
+/// so a reader waits for at most 64 rows of copying.
+/// </remarks>
 public sealed class Framebuffer
 {
     /// <summary>Change-detection granularity: 64 pixels, as TigerVNC's ComparingUpdateTracker (one 1080p frame = 30×17 tiles).</summary>
     public const int TileSize = 64;
 
-    public Framebuffer(int width, int height) => throw new NotImplementedException();
+    private readonly int _width;
+    private readonly int _height;
+    private readonly int _columns;
+    private readonly int _rows;
+    private readonly byte[] _pixels;
+    private readonly bool[] _rowDirty;
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
 
-    public int Width => throw new NotImplementedException();
-    public int Height => throw new NotImplementedException();
-    public int TileColumns => throw new NotImplementedException();
-    public int TileRows => throw new NotImplementedException();
+    public Framebuffer(int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        // rfbproto "ServerInit" carries U16 sizes.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(width, ushort.MaxValue);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(height, ushort.MaxValue);
+        _width = width;
+        _height = height;
+        _columns = (width + TileSize - 1) / TileSize;
+        _rows = (height + TileSize - 1) / TileSize;
+        _pixels = GC.AllocateUninitializedArray<byte>(checked(width * height * 4));
+        Array.Clear(_pixels); // initial contents black (and X = 0)
+        _rowDirty = new bool[_columns];
+    }
+
+    public int Width => _width;
+    public int Height => _height;
+    public int TileColumns => _columns;
+    public int TileRows => _rows;
 
     /// <summary>
     /// Compares <paramref name="frame"/> (BGRX, this framebuffer's size, rows <paramref name="stride"/> bytes apart)
     /// with the current contents, copies the changed tiles in, and marks them in <paramref name="changed"/>
     /// (which it does not clear first). Returns whether any tile changed. Single publisher only.
     /// </summary>
-    public bool Update(ReadOnlySpan<byte> frame, int stride, TileSet changed) => throw new NotImplementedException();
+    public bool Update(ReadOnlySpan<byte> frame, int stride, TileSet changed)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        int rowBytes = _width * 4;
+        if (stride < rowBytes) throw new ArgumentOutOfRangeException(nameof(stride), stride, "Stride is shorter than a row.");
+        if (frame.Length < (long)stride * (_height - 1) + rowBytes)
+            throw new ArgumentException("Frame is smaller than stride × height.", nameof(frame));
+        if (changed.Columns != _columns || changed.Rows != _rows)
+            throw new ArgumentException("Tile set does not match this framebuffer's tile grid.", nameof(changed));
+
+        bool any = false;
+        bool[] dirty = _rowDirty;
+        for (int tr = 0; tr < _rows; tr++)
+        {
+            int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
+            Array.Clear(dirty);
+            int dirtyCount = 0;
+            for (int y = y0; y < y1 && dirtyCount < _columns; y++)
+            {
+                ReadOnlySpan<byte> src = frame.Slice(y * stride, rowBytes);
+                ReadOnlySpan<byte> cur = _pixels.AsSpan(y * rowBytes, rowBytes);
+                for (int tc = 0; tc < _columns; tc++)
+                {
+                    if (dirty[tc]) continue;
+                    int x0 = tc * TileSize * 4;
+                    int n = Math.Min(rowBytes - x0, TileSize * 4);
+                    if (!BytesEqual(src.Slice(x0, n), cur.Slice(x0, n)))
+                    {
+                        dirty[tc] = true;
+                        dirtyCount++;
+                    }
+                }
+            }
+
+            if (dirtyCount == 0) continue;
+            any = true;
+            _lock.EnterWriteLock();
+            try
+            {
+                for (int tc = 0; tc < _columns; tc++)
+                {
+                    if (!dirty[tc]) continue;
+                    int x0 = tc * TileSize * 4;
+                    int n = Math.Min(rowBytes - x0, TileSize * 4);
+                    for (int y = y0; y < y1; y++)
+                        frame.Slice(y * stride + x0, n).CopyTo(_pixels.AsSpan(y * rowBytes + x0, n));
+                }
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+
+            for (int tc = 0; tc < _columns; tc++)
+                if (dirty[tc]) changed.Set(tc, tr);
+        }
+
+        return any;
+    }
+
+    /// <summary>
+    /// Vector128 equality of two equal-length spans (a tile's row segment: 4..256 bytes, a multiple of 4).
+    /// 64 bytes per iteration, XOR-OR reduced, so there is one branch per 4 loads; the tail re-reads an overlapping
+    /// last vector instead of looping byte by byte.
+    /// </summary>
+    internal static bool BytesEqual(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        int n = a.Length;
+        ref byte pa = ref MemoryMarshal.GetReference(a);
+        ref byte pb = ref MemoryMarshal.GetReference(b);
+        if (!Vector128.IsHardwareAccelerated || n < Vector128<byte>.Count)
+        {
+            int i = 0;
+            for (; i <= n - 4; i += 4)
+                if (Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pa, i)) != Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pb, i)))
+                    return false;
+            for (; i < n; i++)
+                if (Unsafe.Add(ref pa, i) != Unsafe.Add(ref pb, i)) return false;
+            return true;
+        }
+
+        nuint off = 0, len = (nuint)n;
+        for (; off + 64 <= len; off += 64)
+        {
+            Vector128<byte> d =
+                (Vector128.LoadUnsafe(ref pa, off) ^ Vector128.LoadUnsafe(ref pb, off)) |
+                (Vector128.LoadUnsafe(ref pa, off + 16) ^ Vector128.LoadUnsafe(ref pb, off + 16)) |
+                (Vector128.LoadUnsafe(ref pa, off + 32) ^ Vector128.LoadUnsafe(ref pb, off + 32)) |
+                (Vector128.LoadUnsafe(ref pa, off + 48) ^ Vector128.LoadUnsafe(ref pb, off + 48));
+            if (d != Vector128<byte>.Zero) return false;
+        }
+
+        for (; off + 16 <= len; off += 16)
+            if (Vector128.LoadUnsafe(ref pa, off) != Vector128.LoadUnsafe(ref pb, off)) return false;
+        if (off < len)
+        {
+            nuint last = len - 16;
+            if (Vector128.LoadUnsafe(ref pa, last) != Vector128.LoadUnsafe(ref pb, last)) return false;
+        }
+
+        return true;
+    }
 
     /// <summary>Reads a rectangle (inside the frame) as client pixel values, row-major, no padding.</summary>
-    public void ReadPixels(Rect rect, PixelTranslator translator, Span<uint> destination) => throw new NotImplementedException();
+    public void ReadPixels(Rect rect, PixelTranslator translator, Span<uint> destination)
+    {
+        ArgumentNullException.ThrowIfNull(translator);
+        if (rect.IsEmpty) return;
+        if (rect.X < 0 || rect.Y < 0 || rect.Right > _width || rect.Bottom > _height)
+            throw new ArgumentOutOfRangeException(nameof(rect), rect, "Rectangle is not inside the frame.");
+        if (destination.Length < rect.Area)
+            throw new ArgumentException("Destination is smaller than the rectangle.", nameof(destination));
+
+        int rowBytes = _width * 4;
+        _lock.EnterReadLock();
+        try
+        {
+            for (int y = 0; y < rect.Height; y++)
+            {
+                ReadOnlySpan<byte> src = _pixels.AsSpan((rect.Y + y) * rowBytes + rect.X * 4, rect.Width * 4);
+                translator.TranslateRow(src, destination.Slice(y * rect.Width, rect.Width));
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
 
     /// <summary>Copies the whole frame as BGRX (Width × 4 bytes per row) into <paramref name="destination"/>.</summary>
-    public void CopyTo(Span<byte> destination) => throw new NotImplementedException();
+    public void CopyTo(Span<byte> destination)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            _pixels.CopyTo(destination);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
 }

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+using System.Numerics;
+
 namespace KvmPi.Vnc.Rfb.Updates;
 
 /// <summary>
@@ -6,23 +8,104 @@ namespace KvmPi.Vnc.Rfb.Updates;
 /// partial). Change detection marks tiles once per frame; each client keeps its own set of tiles it has not yet
 /// been sent. Not thread-safe: callers lock.
 /// </summary>
+/// <remarks>
+/// One bit per tile, row-major (bit index = row · Columns + column). A 1080p frame is 30 × 17 = 510 tiles, i.e.
+/// 8 ulongs, so clearing, union and emptiness tests are a handful of word operations.
+/// </remarks>
 public sealed class TileSet
 {
-    public TileSet(int columns, int rows) => throw new NotImplementedException();
+    private readonly int _columns;
+    private readonly int _rows;
+    private readonly ulong[] _bits;
 
-    public int Columns => throw new NotImplementedException();
-    public int Rows => throw new NotImplementedException();
-    public bool IsEmpty => throw new NotImplementedException();
+    // Tiles already emitted by the current TakeRects call (merged into a rectangle started in a row above).
+    // Kept between calls so TakeRects allocates nothing.
+    private readonly ulong[] _taken;
 
-    public void Clear() => throw new NotImplementedException();
-    public void SetAll() => throw new NotImplementedException();
-    public void Set(int column, int row) => throw new NotImplementedException();
-    public bool Contains(int column, int row) => throw new NotImplementedException();
+    public TileSet(int columns, int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        _columns = columns;
+        _rows = rows;
+        int words = (int)(((long)columns * rows + 63) / 64);
+        _bits = new ulong[words];
+        _taken = new ulong[words];
+    }
+
+    public int Columns => _columns;
+    public int Rows => _rows;
+
+    public bool IsEmpty
+    {
+        get
+        {
+            foreach (ulong w in _bits)
+                if (w != 0) return false;
+            return true;
+        }
+    }
+
+    /// <summary>The number of marked tiles.</summary>
+    public int Count
+    {
+        get
+        {
+            int n = 0;
+            foreach (ulong w in _bits) n += BitOperations.PopCount(w);
+            return n;
+        }
+    }
+
+    public void Clear() => Array.Clear(_bits);
+
+    public void SetAll()
+    {
+        Array.Fill(_bits, ulong.MaxValue);
+        // Keep the bits past the last tile clear so IsEmpty, Count and UnionWith stay exact.
+        int used = _columns * _rows % 64;
+        if (used != 0) _bits[^1] = (1UL << used) - 1;
+    }
+
+    public void Set(int column, int row)
+    {
+        int i = Index(column, row);
+        _bits[i >> 6] |= 1UL << i;
+    }
+
+    public bool Contains(int column, int row)
+    {
+        int i = Index(column, row);
+        return (_bits[i >> 6] & (1UL << i)) != 0;
+    }
+
+    /// <summary>Removes one tile from the set.</summary>
+    public void Remove(int column, int row)
+    {
+        int i = Index(column, row);
+        _bits[i >> 6] &= ~(1UL << i);
+    }
 
     /// <summary>Marks every tile that a pixel rectangle touches.</summary>
-    public void SetRect(Rect pixels) => throw new NotImplementedException();
+    public void SetRect(Rect pixels)
+    {
+        if (pixels.IsEmpty) return;
+        int c0 = Math.Max(0, pixels.X) / Framebuffer.TileSize;
+        int r0 = Math.Max(0, pixels.Y) / Framebuffer.TileSize;
+        int c1 = Math.Min(_columns - 1, (pixels.Right - 1) / Framebuffer.TileSize);
+        int r1 = Math.Min(_rows - 1, (pixels.Bottom - 1) / Framebuffer.TileSize);
+        for (int r = r0; r <= r1; r++)
+            for (int c = c0; c <= c1; c++)
+                Set(c, r);
+    }
 
-    public void UnionWith(TileSet other) => throw new NotImplementedException();
+    public void UnionWith(TileSet other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other._columns != _columns || other._rows != _rows)
+            throw new ArgumentException($"Tile grid {other._columns}x{other._rows} differs from {_columns}x{_rows}.", nameof(other));
+        for (int i = 0; i < _bits.Length; i++) _bits[i] |= other._bits[i];
+    }
 
     /// <summary>
     /// Appends to <paramref name="output"/> the pixel rectangles covering the marked tiles that intersect
@@ -31,5 +114,79 @@ public sealed class TileSet
     /// cleared; tiles only partly inside stay marked. Returns the number of rectangles appended. No allocation
     /// once <paramref name="output"/> has grown.
     /// </summary>
-    public int TakeRects(Rect clip, int frameWidth, int frameHeight, List<Rect> output) => throw new NotImplementedException();
+    public int TakeRects(Rect clip, int frameWidth, int frameHeight, List<Rect> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        const int T = Framebuffer.TileSize;
+        clip = clip.Intersect(new Rect(0, 0, Math.Min(frameWidth, _columns * T), Math.Min(frameHeight, _rows * T)));
+        if (clip.IsEmpty) return 0;
+
+        int c0 = clip.X / T, c1 = (clip.Right - 1) / T;
+        int r0 = clip.Y / T, r1 = (clip.Bottom - 1) / T;
+        int appended = 0;
+        Array.Clear(_taken);
+
+        for (int r = r0; r <= r1; r++)
+        {
+            int c = c0;
+            while (c <= c1)
+            {
+                if (!IsFree(c, r)) { c++; continue; }
+                int start = c;
+                while (c <= c1 && IsFree(c, r)) c++;
+                int end = c - 1; // inclusive
+
+                // Grow downwards while the row below holds exactly the same run (same first and last column).
+                int bottom = r;
+                while (bottom < r1 && IsExactRun(start, end, bottom + 1, c0, c1)) bottom++;
+                for (int rr = r; rr <= bottom; rr++)
+                    for (int cc = start; cc <= end; cc++)
+                        MarkTaken(cc, rr);
+
+                var tiles = new Rect(start * T, r * T, (end - start + 1) * T, (bottom - r + 1) * T);
+                output.Add(tiles.Intersect(clip));
+                appended++;
+            }
+        }
+
+        // Clear what was wholly sent; a tile cut by the clip keeps its bit so its remainder is sent later.
+        for (int r = r0; r <= r1; r++)
+        {
+            for (int c = c0; c <= c1; c++)
+            {
+                var tile = new Rect(c * T, r * T, T, T).Intersect(new Rect(0, 0, frameWidth, frameHeight));
+                if (clip.Contains(tile)) Remove(c, r);
+            }
+        }
+
+        return appended;
+    }
+
+    private bool IsFree(int column, int row)
+    {
+        int i = row * _columns + column;
+        return ((_bits[i >> 6] & ~_taken[i >> 6]) & (1UL << i)) != 0;
+    }
+
+    private void MarkTaken(int column, int row)
+    {
+        int i = row * _columns + column;
+        _taken[i >> 6] |= 1UL << i;
+    }
+
+    private bool IsExactRun(int start, int end, int row, int minColumn, int maxColumn)
+    {
+        if (start > minColumn && IsFree(start - 1, row)) return false;
+        if (end < maxColumn && IsFree(end + 1, row)) return false;
+        for (int c = start; c <= end; c++)
+            if (!IsFree(c, row)) return false;
+        return true;
+    }
+
+    private int Index(int column, int row)
+    {
+        if ((uint)column >= (uint)_columns) throw new ArgumentOutOfRangeException(nameof(column));
+        if ((uint)row >= (uint)_rows) throw new ArgumentOutOfRangeException(nameof(row));
+        return row * _columns + column;
+    }
 }
