@@ -7,16 +7,249 @@ namespace KvmPi.Vnc.Capture.Mjpeg;
 /// Plays a Motion-JPEG file (JPEG images back to back, as an HDMI dongle sends them) in a loop at a fixed rate,
 /// decoding with libjpeg-turbo's TurboJPEG.
 /// </summary>
+/// <remarks>
+/// Stands in for a capture device in development and tests. Behaves like one: frames come at a steady rate, a
+/// frame of a new size is delivered at that size, damaged frames are dropped (counted, logged at most every 10 s),
+/// and a frame byte-identical to the last delivered one is neither decoded nor delivered, since nothing changed.
+/// </remarks>
 public sealed class MjpegFileSource : IFrameSource, IDisposable
 {
+    /// <summary>Highest accepted rate; HDMI dongles top out at 60 fps, 240 leaves room for tests.</summary>
+    public const int MaxFramesPerSecond = 240;
+
+    private readonly string _path;
+    private readonly int _framesPerSecond;
+    private readonly ILogger _logger;
+    private readonly MjpegStreamReader _reader;
+    private readonly TurboJpegDecoder _decoder;
+    private readonly SkippedFrameCounter _skipped;
+    private readonly Lock _gate = new(); // Dispose against a running tick
+    private byte[] _lastDeliveredJpeg;
+    private int _lastDeliveredJpegLength;
+    private int _running;
+    private bool _disposed;
+
     /// <summary>Opens the file and decodes its first frame; throws <see cref="FrameSourceException"/> naming the file when it cannot.</summary>
-    public MjpegFileSource(string path, int framesPerSecond, ILogger logger) => throw new NotImplementedException();
+    /// <param name="path">A Motion-JPEG file, e.g. from <c>ffmpeg ... -c:v mjpeg -f mjpeg out.mjpeg</c>.</param>
+    /// <param name="framesPerSecond">Playback rate, 1..<see cref="MaxFramesPerSecond"/>.</param>
+    /// <param name="logger">Receives the start line and rate-limited reports of skipped frames.</param>
+    public MjpegFileSource(string path, int framesPerSecond, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfLessThan(framesPerSecond, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(framesPerSecond, MaxFramesPerSecond);
+        _path = path;
+        _framesPerSecond = framesPerSecond;
+        _logger = logger;
+        Description = "file " + Path.GetFileName(path);
+        _skipped = new SkippedFrameCounter(logger, Description);
 
-    public string Description => throw new NotImplementedException();
-    public int Width => throw new NotImplementedException();
-    public int Height => throw new NotImplementedException();
+        _reader = new MjpegStreamReader(OpenFile(path));
+        try
+        {
+            _decoder = new TurboJpegDecoder();
+            _lastDeliveredJpeg = new byte[64 * 1024];
+            DecodeFirstFrame();
+        }
+        catch
+        {
+            _decoder?.Dispose();
+            _reader.Dispose();
+            throw;
+        }
+        CaptureLog.FilePlaybackStarting(logger, Description, Width, Height, framesPerSecond);
+    }
 
-    public Task RunAsync(IFrameSink sink, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public string Description { get; }
 
-    public void Dispose() => throw new NotImplementedException();
+    /// <summary>Size of the most recently decoded frame (the first frame until playback moves on).</summary>
+    public int Width => Volatile.Read(ref _width);
+
+    /// <inheritdoc cref="Width"/>
+    public int Height => Volatile.Read(ref _height);
+
+    private int _width;
+    private int _height;
+
+    /// <summary>Frames dropped so far because they were truncated, malformed or undecodable.</summary>
+    public long SkippedFrames { get { lock (_gate) return _skipped.Total; } }
+
+    /// <summary>
+    /// Delivers the current frame at once, then one frame per tick of 1/fps until cancelled, looping at the end of
+    /// the file. Returns (without throwing) when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    /// <remarks>
+    /// A <see cref="PeriodicTimer"/> ticks on a fixed schedule, so a slow sink delays a frame but never shifts the
+    /// ones after it (no drift); missed ticks are not made up in a burst. One run at a time.
+    /// </remarks>
+    /// <exception cref="FrameSourceException">The file became unreadable.</exception>
+    public async Task RunAsync(IFrameSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Interlocked.Exchange(ref _running, 1) != 0)
+            throw new InvalidOperationException(Description + " is already running");
+        try
+        {
+            lock (_gate)
+                DeliverDecoded(sink);
+
+            using var timer = new PeriodicTimer(TimeSpan.FromTicks(TimeSpan.TicksPerSecond / _framesPerSecond));
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                lock (_gate)
+                {
+                    if (_disposed)
+                        return;
+                    PlayNextFrame(sink);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancellation is how playback normally stops.
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            _decoder.Dispose();
+            _reader.Dispose();
+        }
+    }
+
+    private static FileStream OpenFile(string path)
+    {
+        try
+        {
+            // bufferSize 0: MjpegStreamReader has its own buffer; a second one would only add a copy.
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new FrameSourceException($"cannot read video file '{path}': {Describe(e)}", e);
+        }
+    }
+
+    /// <summary>The errno-style wording a user knows from other tools, instead of .NET's longer messages.</summary>
+    private static string Describe(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
+        UnauthorizedAccessException => "Permission denied",
+        _ => e.Message,
+    };
+
+    /// <summary>Reads until the first image that decodes; the file is only usable if there is one.</summary>
+    private void DecodeFirstFrame()
+    {
+        string? lastProblem = null;
+        while (true)
+        {
+            MjpegReadResult result = ReadNextImage(out ReadOnlySpan<byte> jpeg);
+            if (result == MjpegReadResult.EndOfStream)
+            {
+                string detail = lastProblem is null ? "" : " (last error: " + lastProblem + ")";
+                throw new FrameSourceException($"no decodable JPEG frame in video file '{_path}'{detail}");
+            }
+            if (result != MjpegReadResult.Frame)
+            {
+                lastProblem = Describe(result);
+                _skipped.Count(lastProblem);
+                continue;
+            }
+            if (_decoder.Decode(jpeg) == JpegDecodeResult.Failed)
+            {
+                lastProblem = _decoder.LastError;
+                _skipped.Count(lastProblem ?? "decode failed");
+                continue;
+            }
+            RememberDelivered(jpeg);
+            _width = _decoder.Width;
+            _height = _decoder.Height;
+            return;
+        }
+    }
+
+    /// <summary>One tick: read the next image, skip it if bad or unchanged, otherwise decode and deliver it.</summary>
+    private void PlayNextFrame(IFrameSink sink)
+    {
+        MjpegReadResult result = ReadNextImage(out ReadOnlySpan<byte> jpeg);
+        if (result == MjpegReadResult.EndOfStream)
+        {
+            // Loop. A file that has become empty since it was opened just shows its last frame.
+            _reader.Rewind();
+            result = ReadNextImage(out jpeg);
+            if (result == MjpegReadResult.EndOfStream)
+                return;
+        }
+        if (result != MjpegReadResult.Frame)
+        {
+            // A damaged frame costs its tick, like a frame a dongle dropped; the picture holds.
+            _skipped.Count(Describe(result));
+            return;
+        }
+        if (jpeg.SequenceEqual(_lastDeliveredJpeg.AsSpan(0, _lastDeliveredJpegLength)))
+            return; // a static screen: the sink already has exactly this picture
+
+        int oldWidth = _decoder.Width, oldHeight = _decoder.Height;
+        JpegDecodeResult decoded = _decoder.Decode(jpeg);
+        if (decoded == JpegDecodeResult.Failed)
+        {
+            _skipped.Count(_decoder.LastError ?? "decode failed");
+            // The buffer may now hold half an image; forget the last JPEG so its next occurrence is decoded again.
+            _lastDeliveredJpegLength = 0;
+            return;
+        }
+        if (decoded == JpegDecodeResult.DecodedWithWarning && _logger.IsEnabled(LogLevel.Debug))
+            CaptureLog.FrameDecodedWithWarning(_logger, Description, _decoder.LastError ?? "");
+        if (_decoder.Width != oldWidth || _decoder.Height != oldHeight)
+            CaptureLog.FrameSizeChanged(_logger, Description, oldWidth, oldHeight, _decoder.Width, _decoder.Height);
+
+        RememberDelivered(jpeg);
+        DeliverDecoded(sink);
+    }
+
+    private MjpegReadResult ReadNextImage(out ReadOnlySpan<byte> jpeg)
+    {
+        try
+        {
+            return _reader.ReadNext(out jpeg);
+        }
+        catch (IOException e)
+        {
+            throw new FrameSourceException($"cannot read video file '{_path}': {e.Message}", e);
+        }
+    }
+
+    private void DeliverDecoded(IFrameSink sink)
+    {
+        Volatile.Write(ref _width, _decoder.Width);
+        Volatile.Write(ref _height, _decoder.Height);
+        sink.OnFrame(_decoder.Pixels, _decoder.Width, _decoder.Height, _decoder.Stride);
+    }
+
+    private void RememberDelivered(ReadOnlySpan<byte> jpeg)
+    {
+        if (_lastDeliveredJpeg.Length < jpeg.Length)
+            _lastDeliveredJpeg = new byte[Math.Max(jpeg.Length, _lastDeliveredJpeg.Length * 2)];
+        jpeg.CopyTo(_lastDeliveredJpeg);
+        _lastDeliveredJpegLength = jpeg.Length;
+    }
+
+    private static string Describe(MjpegReadResult result) => result switch
+    {
+        MjpegReadResult.Corrupt => "malformed JPEG marker structure or frame over 32 MiB",
+        MjpegReadResult.Truncated => "truncated frame at end of file",
+        _ => result.ToString(),
+    };
 }
