@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+using Microsoft.Extensions.Logging;
+
+namespace KvmPi.Vnc.Hid;
+
+/// <summary>
+/// Every log line the Hid project writes, source-generated so that a disabled level costs one IsEnabled check and
+/// no boxing or formatting on the key and pointer hot paths (style.md §d "Logging").
+/// </summary>
+internal static partial class HidLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug,
+        Message = "Keysym 0x{Keysym:X} has no key on the US layout; ignored")]
+    public static partial void UnmappedKeysym(ILogger logger, uint keysym);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug,
+        Message = "Keysym 0x{Keysym:X} (usage 0x{Usage:X2}) ignored: six keys are already held, the boot report's limit")]
+    public static partial void TooManyKeysHeld(ILogger logger, uint keysym, byte usage);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
+        Message = "HID device {Path}: cannot open (errno {Errno}); retrying, only the newest report will be sent")]
+    public static partial void OpenFailed(ILogger logger, string path, int errno);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning,
+        Message = "HID device {Path}: write failed (errno {Errno}); closing and reopening, only the newest report will be sent")]
+    public static partial void WriteFailed(ILogger logger, string path, int errno);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning,
+        Message = "HID device {Path}: the host took no report for {TimeoutMs} ms (not polling or asleep); closing and reopening")]
+    public static partial void DeviceNotWritable(ILogger logger, string path, int timeoutMs);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information,
+        Message = "HID device {Path}: writing again ({Skipped} stale reports skipped while offline)")]
+    public static partial void Recovered(ILogger logger, string path, long skipped);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning,
+        Message = "HID device {Path}: queue full, {Dropped} oldest reports dropped so far (newest kept)")]
+    public static partial void QueueOverflow(ILogger logger, string path, long dropped);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning,
+        Message = "HID device {Path}: {Pending} reports still queued after the {TimeoutMs} ms flush budget; abandoned")]
+    public static partial void FlushTimedOut(ILogger logger, string path, int pending, int timeoutMs);
+}
