@@ -1,2 +1,23 @@
 // SPDX-License-Identifier: MIT
-return 0;
+using KvmPi.Vnc.Server.Hosting;
+
+namespace KvmPi.Vnc.Server;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        ServerOptions? options = CommandLine.Parse(args, out string? error);
+        if (options is null)
+        {
+            Console.Error.WriteLine($"kvmpi-vnc: {error} (see --help)");
+            return ExitCodes.Usage;
+        }
+        if (options.ShowHelp)
+        {
+            Console.Out.WriteLine(CommandLine.Usage);
+            return ExitCodes.Ok;
+        }
+        return await KvmServerHost.RunAsync(options).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace KvmPi.Vnc.Rfb.Diagnostics;
+
+/// <summary>Every log line Rfb writes, source-generated so that disabled levels cost nothing.</summary>
+internal static partial class RfbLog
+{
+    [LoggerMessage(1, LogLevel.Information, "{Remote}: connected ({Count} connections)")]
+    public static partial void Connected(ILogger logger, EndPoint? remote, int count);
+
+    [LoggerMessage(2, LogLevel.Information, "{Remote}: disconnected: {Reason}")]
+    public static partial void Disconnected(ILogger logger, EndPoint? remote, string reason);
+
+    [LoggerMessage(3, LogLevel.Warning, "{Remote}: protocol error, closing: {Message}")]
+    public static partial void ProtocolError(ILogger logger, EndPoint? remote, string message);
+
+    [LoggerMessage(4, LogLevel.Information, "{Remote}: RFB 3.{Minor}, security {Security}, {Name}")]
+    public static partial void HandshakeDone(ILogger logger, EndPoint? remote, int minor, string security, string name);
+
+    [LoggerMessage(5, LogLevel.Warning, "{Remote}: authentication failed")]
+    public static partial void AuthenticationFailed(ILogger logger, EndPoint? remote);
+
+    [LoggerMessage(6, LogLevel.Warning, "{Remote}: handshake not finished within {Seconds} s, closing")]
+    public static partial void HandshakeTimeout(ILogger logger, EndPoint? remote, double seconds);
+
+    [LoggerMessage(7, LogLevel.Warning, "{Remote}: message left half-sent for {Seconds} s, closing")]
+    public static partial void PartialMessageTimeout(ILogger logger, EndPoint? remote, double seconds);
+
+    [LoggerMessage(8, LogLevel.Warning, "{Remote}: not reading updates for {Seconds} s, dropping it")]
+    public static partial void WriteTimeout(ILogger logger, EndPoint? remote, double seconds);
+
+    [LoggerMessage(9, LogLevel.Debug, "{Remote}: pixel format {Format}")]
+    public static partial void PixelFormatSet(ILogger logger, EndPoint? remote, string format);
+
+    [LoggerMessage(10, LogLevel.Debug, "{Remote}: encodings [{Encodings}], sending {Chosen}")]
+    public static partial void EncodingsSet(ILogger logger, EndPoint? remote, string encodings, string chosen);
+
+    [LoggerMessage(11, LogLevel.Information, "{Remote}: ClientCutText of {Length} bytes is over the limit; skipped")]
+    public static partial void CutTextSkipped(ILogger logger, EndPoint? remote, long length);
+
+    [LoggerMessage(12, LogLevel.Warning, "{Remote}: connection limit {Limit} reached, refusing")]
+    public static partial void TooManyConnections(ILogger logger, EndPoint? remote, int limit);
+
+    [LoggerMessage(13, LogLevel.Error, "{Remote}: unexpected error, closing")]
+    public static partial void UnexpectedError(ILogger logger, EndPoint? remote, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Information, "frame size now {Width}x{Height}")]
+    public static partial void FrameResized(ILogger logger, int width, int height);
+}

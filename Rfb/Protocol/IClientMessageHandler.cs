@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.Rfb.Pixels;
+
+namespace KvmPi.Vnc.Rfb.Protocol;
+
+/// <summary>
+/// What <see cref="ClientMessageReader"/> calls for each decoded client message (cf. TigerVNC SMsgHandler).
+/// The reader has already enforced the limits; handlers apply policy.
+/// </summary>
+public interface IClientMessageHandler
+{
+    void SetPixelFormat(PixelFormat format);
+
+    /// <summary>Called once per SetEncodings with the whole list, in the client's order of preference.</summary>
+    void SetEncodings(ReadOnlySpan<int> encodings);
+
+    void FramebufferUpdateRequest(bool incremental, int x, int y, int width, int height);
+
+    void KeyEvent(uint keysym, bool down);
+
+    void PointerEvent(byte buttonMask, int x, int y);
+
+    /// <summary>ClientCutText within the limit (Latin-1). Longer text is skipped by the reader and reported here as truncated.</summary>
+    void ClientCutText(ReadOnlySpan<byte> latin1Text, bool discarded);
+}

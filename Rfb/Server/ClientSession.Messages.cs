@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+using System.Text;
+using KvmPi.Vnc.Rfb.Diagnostics;
+using KvmPi.Vnc.Rfb.Pixels;
+using KvmPi.Vnc.Rfb.Protocol;
+using KvmPi.Vnc.Rfb.Updates;
+using Microsoft.Extensions.Logging;
+
+namespace KvmPi.Vnc.Rfb.Server;
+
+/// <summary>Client messages, as the receive loop decodes them. Input goes to the desktop at once, before any encoding.</summary>
+internal sealed partial class ClientSession
+{
+    public void SetPixelFormat(PixelFormat format)
+    {
+        // The reader has validated it. rfbproto: the client has no request outstanding now, so the next update is
+        // the first one in the new format.
+        var translator = new PixelTranslator(format);
+        lock (_lock)
+        {
+            _format = format;
+            _translator = translator;
+        }
+        RfbLog.PixelFormatSet(_logger, _remote, format.ToString());
+    }
+
+    public void SetEncodings(ReadOnlySpan<int> encodings)
+    {
+        var capabilities = ClientCapabilities.From(encodings);
+        lock (_lock) _capabilities = capabilities;
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var list = new StringBuilder();
+            foreach (int e in encodings) list.Append(list.Length == 0 ? "" : ",").Append(e);
+            RfbLog.EncodingsSet(_logger, _remote, list.ToString(), capabilities.PreferredEncoding.ToString());
+        }
+    }
+
+    public void FramebufferUpdateRequest(bool incremental, int x, int y, int width, int height)
+    {
+        lock (_lock)
+        {
+            // Rectangles outside the frame are clipped, not fatal: clients race with resizes.
+            var requested = new Rect(x, y, width, height);
+            _requestArea = _updateRequested ? Union(_requestArea, requested) : requested;
+            _updateRequested = true;
+            if (!incremental) _fullUpdateArea = _fullUpdatePending ? Union(_fullUpdateArea, requested) : requested;
+            _fullUpdatePending |= !incremental;
+        }
+        _updateSignal.Set();
+    }
+
+    private static Rect Union(Rect a, Rect b)
+    {
+        if (a.IsEmpty) return b;
+        if (b.IsEmpty) return a;
+        int x0 = Math.Min(a.X, b.X), y0 = Math.Min(a.Y, b.Y);
+        return new Rect(x0, y0, Math.Max(a.Right, b.Right) - x0, Math.Max(a.Bottom, b.Bottom) - y0);
+    }
+
+    public void KeyEvent(uint keysym, bool down)
+    {
+        _sentInput = true;
+        _server.Desktop.KeyEvent(keysym, down);
+    }
+
+    public void PointerEvent(byte buttonMask, int x, int y)
+    {
+        _sentInput = true;
+        Framebuffer framebuffer = _server.Framebuffer;
+        // Clamp, don't trust: a viewer that missed a resize may point outside the frame.
+        int w = framebuffer.Width, h = framebuffer.Height;
+        _server.Desktop.PointerEvent(Math.Clamp(x, 0, w - 1), Math.Clamp(y, 0, h - 1), buttonMask, w, h);
+    }
+
+    public void ClientCutText(ReadOnlySpan<byte> latin1Text, bool discarded)
+    {
+        // Typing the clipboard into the target is an explicit action (paste), never automatic on focus: viewers
+        // send their clipboard unasked. The text is bounded and dropped here; paste arrives with the keyboard issue.
+        if (discarded) RfbLog.CutTextSkipped(_logger, _remote, -1);
+    }
+}

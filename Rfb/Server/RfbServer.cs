@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+using System.Net;
+using KvmPi.Vnc.Rfb.Diagnostics;
+using KvmPi.Vnc.Rfb.Updates;
+using Microsoft.Extensions.Logging;
+
+namespace KvmPi.Vnc.Rfb.Server;
+
+/// <summary>
+/// The RFB server: one shared framebuffer fed by <see cref="PublishFrame"/>, and one <see cref="ClientSession"/> per
+/// connected viewer. Transport-agnostic: the host hands it each accepted connection as a <see cref="Stream"/>
+/// (a TCP socket now, a WebSocket later).
+/// </summary>
+/// <remarks>
+/// Change detection runs once per published frame, not once per client (cf. TigerVNC VNCServerST::writeUpdate):
+/// the changed tiles are OR-ed into each session's own dirty set, and each session sends when its viewer asks.
+/// </remarks>
+public sealed class RfbServer
+{
+    private readonly ILogger _logger;
+    private readonly Lock _sessionsLock = new();
+    private ClientSession[] _sessions = [];   // copy-on-write: the publisher iterates without locking or allocating
+    private volatile Framebuffer _framebuffer;
+    private TileSet _changed;
+
+    public RfbServer(RfbServerOptions options, IRfbDesktop desktop, ILoggerFactory loggerFactory)
+    {
+        Options = options;
+        Desktop = desktop;
+        LoggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("KvmPi.Vnc.Rfb");
+        _framebuffer = new Framebuffer(options.InitialWidth, options.InitialHeight);
+        _changed = new TileSet(_framebuffer.TileColumns, _framebuffer.TileRows);
+    }
+
+    public RfbServerOptions Options { get; }
+    internal IRfbDesktop Desktop { get; }
+    internal ILoggerFactory LoggerFactory { get; }
+    internal Framebuffer Framebuffer => _framebuffer;
+
+    public int Width => _framebuffer.Width;
+    public int Height => _framebuffer.Height;
+
+    /// <summary>Viewers connected right now (handshaking or serving).</summary>
+    public int ConnectionCount => Volatile.Read(ref _sessions).Length;
+
+    /// <summary>
+    /// Publishes a whole frame (BGRX). A frame of a new size replaces the framebuffer, and viewers are told through
+    /// DesktopSize. Single publisher: call from one thread at a time.
+    /// </summary>
+    public void PublishFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride)
+    {
+        Framebuffer framebuffer = _framebuffer;
+        if (width != framebuffer.Width || height != framebuffer.Height)
+        {
+            framebuffer = new Framebuffer(width, height);
+            _changed = new TileSet(framebuffer.TileColumns, framebuffer.TileRows);
+            framebuffer.Update(bgrx, stride, _changed);
+            _framebuffer = framebuffer;
+            RfbLog.FrameResized(_logger, width, height);
+            foreach (ClientSession session in Volatile.Read(ref _sessions))
+                session.OnFramebufferReplaced();
+            return;
+        }
+
+        _changed.Clear();
+        if (!framebuffer.Update(bgrx, stride, _changed)) return;
+        foreach (ClientSession session in Volatile.Read(ref _sessions))
+            session.OnFramebufferChanged(framebuffer, _changed);
+    }
+
+    /// <summary>
+    /// Serves one connection until it ends: handshake, then messages and updates. Never throws for anything the
+    /// peer does; every ending is logged once. Input the viewer held is released when it ends.
+    /// </summary>
+    public async Task RunConnectionAsync(Stream transport, EndPoint? remote, CancellationToken cancellationToken)
+    {
+        if (ConnectionCount >= Options.MaxConnections)
+        {
+            RfbLog.TooManyConnections(_logger, remote, Options.MaxConnections);
+            await transport.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        var session = new ClientSession(this, transport, remote, _logger);
+        lock (_sessionsLock) _sessions = [.. _sessions, session];
+        RfbLog.Connected(_logger, remote, ConnectionCount);
+        try
+        {
+            await session.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_sessionsLock) _sessions = Array.FindAll(_sessions, s => s != session);
+            await transport.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.Capture;
+using KvmPi.Vnc.Rfb.Server;
+
+namespace KvmPi.Vnc.Server.Adapters;
+
+/// <summary>Capture → Rfb: every captured frame is published to the RFB server's shared framebuffer.</summary>
+internal sealed class FramePublisher(RfbServer server) : IFrameSink
+{
+    public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride) =>
+        server.PublishFrame(bgrx, width, height, stride);
+}

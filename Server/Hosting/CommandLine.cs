@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+using System.Globalization;
+using System.Net;
+
+namespace KvmPi.Vnc.Server.Hosting;
+
+/// <summary>
+/// Parses kvmpi-vnc's flags. Hand-written rather than a library: nine flags, exact error lines the tests and
+/// users rely on (exit code 2, one line, no stack trace), and nothing reflection-based for Native AOT.
+/// </summary>
+internal static class CommandLine
+{
+    public const string Usage = """
+        Usage: kvmpi-vnc [options]
+
+        Serves a target computer to VNC viewers: its screen from an HDMI capture (or a Motion-JPEG file, or the
+        built-in demo target), its keyboard and mouse as USB HID reports.
+
+        Options:
+          --listen ADDR:PORT    Address and TCP port for VNC viewers (default 127.0.0.1:5900). IPv6 as [::1]:5900.
+                                A non-loopback address needs --password-file or an explicit --no-auth.
+          --video FILE          Serve this Motion-JPEG file (JPEG images back to back, as an HDMI dongle sends
+                                them), played in a loop. Without it the built-in demo target is served.
+          --fps N               Frames per second for --video (1-240, default 30).
+          --keyboard PATH       Where 8-byte boot keyboard reports are written: the gadget's /dev/hidgN, a file or
+                                a FIFO (default /dev/hidg0 with --video; the demo target without it).
+          --mouse PATH          Where 7-byte absolute mouse reports are written (default /dev/hidg1 with --video;
+                                the demo target without it).
+          --password-file PATH  File whose first line is the VNC password (VNC Authentication; 8 characters count).
+          --no-auth             Allow viewers without a password on a non-loopback address.
+          --name NAME           Desktop name shown by viewers (default "KvmPi.Vnc").
+          --log-level LEVEL     debug, info, warn or error (default info).
+          --help                Show this help and exit.
+        """;
+
+    /// <summary>Parses <paramref name="args"/>; on a usage error returns null and sets <paramref name="error"/> to one line.</summary>
+    public static ServerOptions? Parse(string[] args, out string? error)
+    {
+        error = null;
+        var options = new ServerOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            string name = arg;
+            string? inlineValue = null;
+            int eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 2)
+            {
+                name = arg[..eq];
+                inlineValue = arg[(eq + 1)..];
+            }
+
+            switch (name)
+            {
+                case "--help" or "-h":
+                    options = options with { ShowHelp = true };
+                    continue;
+                case "--no-auth":
+                    options = options with { NoAuth = true };
+                    continue;
+            }
+
+            if (!IsValued(name))
+            {
+                error = $"unknown option '{arg}'";
+                return null;
+            }
+            string? value = inlineValue ?? (i + 1 < args.Length ? args[++i] : null);
+            if (value is null)
+            {
+                error = $"option '{name}' needs a value";
+                return null;
+            }
+
+            switch (name)
+            {
+                case "--listen":
+                    if (!TryParseEndPoint(value, out IPEndPoint? endPoint))
+                    {
+                        error = $"invalid --listen '{value}': expected ADDR:PORT, e.g. 127.0.0.1:5900 or [::1]:5900";
+                        return null;
+                    }
+                    options = options with { Listen = endPoint };
+                    break;
+                case "--video":
+                    options = options with { VideoFile = value };
+                    break;
+                case "--fps":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int fps) || fps is < 1 or > 240)
+                    {
+                        error = $"invalid --fps '{value}': expected a whole number from 1 to 240";
+                        return null;
+                    }
+                    options = options with { FramesPerSecond = fps };
+                    break;
+                case "--keyboard":
+                    options = options with { KeyboardPath = NonEmpty(value, name, ref error) };
+                    break;
+                case "--mouse":
+                    options = options with { MousePath = NonEmpty(value, name, ref error) };
+                    break;
+                case "--password-file":
+                    options = options with { PasswordFile = NonEmpty(value, name, ref error) };
+                    break;
+                case "--name":
+                    options = options with { Name = value };
+                    break;
+                case "--log-level":
+                    if (value is not ("debug" or "info" or "warn" or "error"))
+                    {
+                        error = $"invalid --log-level '{value}': expected debug, info, warn or error";
+                        return null;
+                    }
+                    options = options with { LogLevel = value };
+                    break;
+            }
+            if (error is not null) return null;
+        }
+        return options;
+    }
+
+    private static bool IsValued(string name) => name is "--listen" or "--video" or "--fps" or "--keyboard" or "--mouse"
+        or "--password-file" or "--name" or "--log-level";
+
+    private static string? NonEmpty(string value, string name, ref string? error)
+    {
+        if (value.Length == 0) error = $"option '{name}' needs a non-empty value";
+        return value;
+    }
+
+    /// <summary>ADDR:PORT with an IPv4 address, a bracketed IPv6 address, or "localhost".</summary>
+    internal static bool TryParseEndPoint(string value, out IPEndPoint endPoint)
+    {
+        endPoint = null!;
+        int colon = value.LastIndexOf(':');
+        if (colon <= 0 || colon == value.Length - 1) return false;
+        string host = value[..colon], port = value[(colon + 1)..];
+        if (!ushort.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out ushort portNumber)) return false;
+        IPAddress? address;
+        if (host == "localhost") address = IPAddress.Loopback;
+        else if (host.StartsWith('[') && host.EndsWith(']')) { if (!IPAddress.TryParse(host[1..^1], out address)) return false; }
+        else if (host.Contains(':', StringComparison.Ordinal) || !IPAddress.TryParse(host, out address)) return false;
+        endPoint = new IPEndPoint(address, portNumber);
+        return true;
+    }
+}

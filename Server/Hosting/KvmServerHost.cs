@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using KvmPi.Vnc.Capture;
+using KvmPi.Vnc.Capture.Mjpeg;
+using KvmPi.Vnc.Hid;
+using KvmPi.Vnc.Hid.Devices;
+using KvmPi.Vnc.Hid.Keyboard;
+using KvmPi.Vnc.Hid.Mouse;
+using KvmPi.Vnc.Rfb.Server;
+using KvmPi.Vnc.Server.Adapters;
+using KvmPi.Vnc.Server.DemoTarget;
+using KvmPi.Vnc.Server.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace KvmPi.Vnc.Server.Hosting;
+
+/// <summary>
+/// The composition root: the only code that sees Capture, Hid and Rfb together. Picks the frame source (a video
+/// file or the demo target) and the HID sinks (devices, files, FIFOs, or the demo target), starts the listener,
+/// and shuts everything down on SIGINT/SIGTERM, releasing every key on the way out.
+/// </summary>
+internal static class KvmServerHost
+{
+    public static async Task<int> RunAsync(ServerOptions options)
+    {
+        using ILoggerFactory loggerFactory = Logging.Create(options.LogLevel);
+        ILogger log = loggerFactory.CreateLogger("KvmPi.Vnc.Server");
+
+        string? password = null;
+        if (options.PasswordFile is not null)
+        {
+            password = ReadPassword(options.PasswordFile, out string? error);
+            if (password is null) return Fail(error!);
+        }
+        if (!options.Listen.Address.Equals(System.Net.IPAddress.Loopback) && !System.Net.IPAddress.IsLoopback(options.Listen.Address)
+            && password is null && !options.NoAuth)
+            return Fail($"refusing to listen on {options.Listen} without a password: give --password-file, or --no-auth to allow anyone on the network");
+
+        var disposables = new List<IDisposable>();
+        try
+        {
+            IFrameSource source;
+            IHidReportSink keyboardSink, mouseSink;
+            int width, height;
+            if (options.VideoFile is not null)
+            {
+                MjpegFileSource video;
+                try
+                {
+                    video = new MjpegFileSource(options.VideoFile, options.FramesPerSecond, loggerFactory.CreateLogger("KvmPi.Vnc.Capture"));
+                }
+                catch (FrameSourceException e)
+                {
+                    return Fail(e.Message);
+                }
+                disposables.Add(video);
+                source = video;
+                (width, height) = (video.Width, video.Height);
+                keyboardSink = OpenDevice(options.KeyboardPath ?? ServerOptions.DefaultKeyboardDevice, 8, loggerFactory, disposables);
+                mouseSink = OpenDevice(options.MousePath ?? ServerOptions.DefaultMouseDevice, 7, loggerFactory, disposables);
+            }
+            else
+            {
+                var demo = new DemoTarget.DemoTarget(logger: loggerFactory.CreateLogger("KvmPi.Vnc.DemoTarget"));
+                source = demo;
+                (width, height) = (demo.Width, demo.Height);
+                keyboardSink = options.KeyboardPath is null ? demo.Keyboard : OpenDevice(options.KeyboardPath, 8, loggerFactory, disposables);
+                mouseSink = options.MousePath is null ? demo.Mouse : OpenDevice(options.MousePath, 7, loggerFactory, disposables);
+            }
+
+            var keyboard = new Keyboard(keyboardSink, loggerFactory.CreateLogger("KvmPi.Vnc.Hid"));
+            var mouse = new AbsoluteMouse(mouseSink);
+            var rfb = new RfbServer(new RfbServerOptions
+            {
+                DesktopName = options.Name,
+                Password = password,
+                InitialWidth = width,
+                InitialHeight = height,
+            }, new HidDesktopAdapter(keyboard, mouse), loggerFactory);
+
+            await using var listener = new TcpRfbListener(rfb, log);
+            try
+            {
+                listener.Start(options.Listen);
+            }
+            catch (SocketException e)
+            {
+                return Fail($"cannot listen on {options.Listen}: {e.Message}");
+            }
+
+            using var stop = new CancellationTokenSource();
+            using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+
+            log.LogInformation("serving {Source} ({Width}x{Height}) to VNC viewers on {Endpoint}, {Security}",
+                source.Description, width, height, listener.LocalEndPoint, password is null ? "no password" : "VNC password");
+            Task capture = RunSourceAsync(source, new FramePublisher(rfb), log, stop.Token);
+            await listener.AcceptLoopAsync(stop.Token).ConfigureAwait(false);
+
+            log.LogInformation("stopping");
+            await capture.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            keyboard.ReleaseAll();   // sessions release their own input too; this covers a session killed mid-write
+            mouse.ReleaseAll();
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            foreach (IDisposable d in disposables) d.Dispose();
+        }
+
+        int Fail(string message)
+        {
+            log.LogCritical("{Message}", message);
+            Console.Error.Flush();
+            return ExitCodes.StartupFailed;
+        }
+    }
+
+    private static async Task RunSourceAsync(IFrameSource source, IFrameSink sink, ILogger log, CancellationToken ct)
+    {
+        try
+        {
+            await source.RunAsync(sink, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Viewers keep the last frame and their input keeps working; the log says why the picture froze.
+            log.LogError(e, "frame source {Source} stopped", source.Description);
+        }
+    }
+
+    private static HidDeviceWriter OpenDevice(string path, int reportLength, ILoggerFactory loggerFactory, List<IDisposable> disposables)
+    {
+        var writer = new HidDeviceWriter(path, reportLength, loggerFactory.CreateLogger("KvmPi.Vnc.Hid"));
+        disposables.Add(writer);
+        return writer;
+    }
+
+    /// <summary>The first line of the password file. Null with a one-line error when it cannot be used.</summary>
+    private static string? ReadPassword(string path, out string? error)
+    {
+        error = null;
+        string? line;
+        try
+        {
+            using var reader = new StreamReader(path);
+            line = reader.ReadLine();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = $"cannot read password file '{path}': {e.Message}";
+            return null;
+        }
+        if (string.IsNullOrEmpty(line))
+        {
+            error = $"password file '{path}' has no password on its first line";
+            return null;
+        }
+        return line;
+    }
+}

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+using System.Net;
+
+namespace KvmPi.Vnc.Server.Hosting;
+
+/// <summary>The command line, parsed and validated. Defaults are the documented ones (see <see cref="CommandLine.Usage"/>).</summary>
+internal sealed record ServerOptions
+{
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 5900);
+    public string? VideoFile { get; init; }
+    public int FramesPerSecond { get; init; } = 30;
+    public string? KeyboardPath { get; init; }
+    public string? MousePath { get; init; }
+    public string? PasswordFile { get; init; }
+    public bool NoAuth { get; init; }
+    public string Name { get; init; } = "KvmPi.Vnc";
+    public string LogLevel { get; init; } = "info";
+    public bool ShowHelp { get; init; }
+
+    /// <summary>Where keyboard reports go when --video is used and --keyboard is not given: the USB gadget's first HID function.</summary>
+    public const string DefaultKeyboardDevice = "/dev/hidg0";
+
+    public const string DefaultMouseDevice = "/dev/hidg1";
+}
