@@ -89,11 +89,12 @@ public sealed class TileSet
     /// <summary>Marks every tile that a pixel rectangle touches.</summary>
     public void SetRect(Rect pixels)
     {
+        // Clip to the grid first: integer division truncates towards zero, so a rectangle left of or above the
+        // frame would otherwise land in column or row 0.
+        pixels = pixels.Intersect(new Rect(0, 0, _columns * Framebuffer.TileSize, _rows * Framebuffer.TileSize));
         if (pixels.IsEmpty) return;
-        int c0 = Math.Max(0, pixels.X) / Framebuffer.TileSize;
-        int r0 = Math.Max(0, pixels.Y) / Framebuffer.TileSize;
-        int c1 = Math.Min(_columns - 1, (pixels.Right - 1) / Framebuffer.TileSize);
-        int r1 = Math.Min(_rows - 1, (pixels.Bottom - 1) / Framebuffer.TileSize);
+        int c0 = pixels.X / Framebuffer.TileSize, r0 = pixels.Y / Framebuffer.TileSize;
+        int c1 = (pixels.Right - 1) / Framebuffer.TileSize, r1 = (pixels.Bottom - 1) / Framebuffer.TileSize;
         for (int r = r0; r <= r1; r++)
             for (int c = c0; c <= c1; c++)
                 Set(c, r);

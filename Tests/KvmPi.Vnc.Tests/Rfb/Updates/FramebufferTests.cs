@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.Rfb.Pixels;
+using KvmPi.Vnc.Rfb.Updates;
+using KvmPi.Vnc.Tests.Rfb.Pixels;
+
+namespace KvmPi.Vnc.Tests.Rfb.Updates;
+
+public sealed class FramebufferTests
+{
+    [Fact]
+    public void StartsBlackWithTheRightTileGrid()
+    {
+        var fb = new Framebuffer(130, 65);
+        Assert.Equal(3, fb.TileColumns);
+        Assert.Equal(2, fb.TileRows);
+        byte[] copy = new byte[130 * 65 * 4];
+        copy.AsSpan().Fill(0x55);
+        fb.CopyTo(copy);
+        Assert.All(copy, b => Assert.Equal(0, b));
+    }
+
+    public static TheoryData<int, int, int, int> EdgePixels()
+    {
+        var data = new TheoryData<int, int, int, int>();
+        foreach ((int w, int h) in new[] { (64, 64), (100, 70), (130, 65), (1, 1), (65, 1), (200, 129), (1920, 1080) })
+        {
+            foreach (int x in new[] { 0, 63, 64, 65, w - 1 })
+                foreach (int y in new[] { 0, 63, 64, h - 1 })
+                    if (x < w && y < h) data.Add(w, h, x, y);
+        }
+
+        return data;
+    }
+
+    [Theory, MemberData(nameof(EdgePixels))]
+    public void OneChangedPixelMarksExactlyItsTile(int width, int height, int x, int y)
+    {
+        var fb = new Framebuffer(width, height);
+        var changed = new TileSet(fb.TileColumns, fb.TileRows);
+        byte[] frame = new byte[width * height * 4];
+        // Only the X byte differs: the compare is over all 4 bytes, so this counts as a change too (cheaper than
+        // masking, and a capture never varies X on its own).
+        frame[(y * width + x) * 4 + 2] = 0x7F;
+        Assert.True(fb.Update(frame, width * 4, changed));
+        Assert.Equal(1, changed.Count);
+        Assert.True(changed.Contains(x / 64, y / 64));
+
+        byte[] copy = new byte[frame.Length];
+        fb.CopyTo(copy);
+        Assert.Equal(frame, copy);
+
+        changed.Clear();
+        Assert.False(fb.Update(frame, width * 4, changed));
+        Assert.True(changed.IsEmpty);
+    }
+
+    [Fact]
+    public void StridePaddingIsIgnored()
+    {
+        const int W = 70, H = 20, Stride = W * 4 + 24;
+        var fb = new Framebuffer(W, H);
+        var changed = new TileSet(fb.TileColumns, fb.TileRows);
+        byte[] frame = new byte[Stride * H];
+        for (int y = 0; y < H; y++) frame.AsSpan(y * Stride + W * 4, 24).Fill(0xEE); // garbage past each row
+        Assert.False(fb.Update(frame, Stride, changed));
+        frame[5 * Stride + 69 * 4] = 1;
+        Assert.True(fb.Update(frame, Stride, changed));
+        Assert.Equal(1, changed.Count);
+        Assert.True(changed.Contains(1, 0));
+    }
+
+    [Fact]
+    public void EveryTileOfARandomFrameIsFoundAndCopied()
+    {
+        const int W = 200, H = 150;
+        var fb = new Framebuffer(W, H);
+        var changed = new TileSet(fb.TileColumns, fb.TileRows);
+        byte[] frame = new byte[W * H * 4];
+        new Random(7).NextBytes(frame);
+        Assert.True(fb.Update(frame, W * 4, changed));
+        Assert.Equal(fb.TileColumns * fb.TileRows, changed.Count);
+        byte[] copy = new byte[frame.Length];
+        fb.CopyTo(copy);
+        Assert.Equal(frame, copy);
+    }
+
+    [Fact]
+    public void UpdateDoesNotClearTheCallersSet()
+    {
+        var fb = new Framebuffer(128, 64);
+        var changed = new TileSet(2, 1);
+        changed.Set(1, 0);
+        byte[] frame = new byte[128 * 64 * 4];
+        frame[0] = 1;
+        fb.Update(frame, 128 * 4, changed);
+        Assert.Equal(2, changed.Count);
+    }
+
+    [Fact]
+    public void ReadPixelsConvertsToTheClientFormat()
+    {
+        const int W = 100, H = 70;
+        var fb = new Framebuffer(W, H);
+        byte[] frame = new byte[W * H * 4];
+        new Random(3).NextBytes(frame);
+        fb.Update(frame, W * 4, new TileSet(fb.TileColumns, fb.TileRows));
+        var t = new PixelTranslator(TestPixelFormats.Rgb565BigEndian);
+        var rect = new Rect(61, 60, 39, 10);
+        uint[] px = new uint[rect.Width * rect.Height];
+        fb.ReadPixels(rect, t, px);
+        for (int y = 0; y < rect.Height; y++)
+            for (int x = 0; x < rect.Width; x++)
+            {
+                uint bgrx = BitConverter.ToUInt32(frame, ((rect.Y + y) * W + rect.X + x) * 4);
+                Assert.Equal(t.Translate(bgrx), px[y * rect.Width + x]);
+            }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => fb.ReadPixels(new Rect(90, 0, 11, 1), t, px));
+    }
+
+    [Fact]
+    public void UpdateAndReadAllocateNothing()
+    {
+        const int W = 640, H = 480;
+        var fb = new Framebuffer(W, H);
+        var changed = new TileSet(fb.TileColumns, fb.TileRows);
+        byte[] a = new byte[W * H * 4], b = new byte[W * H * 4];
+        b[1000] = 9;
+        var t = new PixelTranslator(TestPixelFormats.Rgbx32NoVnc);
+        uint[] px = new uint[256 * 256];
+        for (int i = 0; i < 3; i++)
+        {
+            fb.Update(a, W * 4, changed);
+            fb.Update(b, W * 4, changed);
+            fb.ReadPixels(new Rect(10, 10, 256, 256), t, px);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            fb.Update(a, W * 4, changed);
+            fb.Update(b, W * 4, changed);
+            fb.ReadPixels(new Rect(10, 10, 256, 256), t, px);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
