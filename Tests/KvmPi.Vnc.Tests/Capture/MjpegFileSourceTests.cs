@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.Capture;
+using KvmPi.Vnc.Capture.Mjpeg;
+using KvmPi.Vnc.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KvmPi.Vnc.Tests.Capture;
+
+public sealed class MjpegFileSourceTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private readonly string _directory = Directory.CreateTempSubdirectory("kvmpi-mjpeg-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void MissingFileIsNamedInTheError()
+    {
+        string path = Path.Combine(_directory, "x.mjpeg");
+        var e = Assert.Throws<FrameSourceException>(() => new MjpegFileSource(path, 30, NullLogger.Instance));
+        Assert.Equal($"cannot read video file '{path}': No such file or directory", e.Message);
+    }
+
+    [Fact]
+    public void DirectoryInsteadOfFileIsNamedInTheError()
+    {
+        var e = Assert.Throws<FrameSourceException>(() => new MjpegFileSource(_directory, 30, NullLogger.Instance));
+        Assert.Contains($"'{_directory}'", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void FileWithoutADecodableImageIsNamedInTheError(int kind)
+    {
+        byte[] content = kind switch
+        {
+            0 => [],
+            1 => "this is not a video"u8.ToArray(),
+            _ => [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x03, 0x00, 0xFF, 0xD9, .. TestJpegEncoder.Solid(8, 8, 1, 2, 3)[..40]],
+        };
+        string path = Write("bad.mjpeg", content);
+        var e = Assert.Throws<FrameSourceException>(() => new MjpegFileSource(path, 30, NullLogger.Instance));
+        Assert.StartsWith($"no decodable JPEG frame in video file '{path}'", e.Message);
+    }
+
+    [Fact]
+    public void ConstructorDecodesTheFirstGoodFrame()
+    {
+        string path = Write("ok.mjpeg", [0x00, 0x01, .. TestJpegEncoder.Gradient(96, 64), .. TestJpegEncoder.Solid(32, 32, 0, 0, 0)]);
+        using var source = new MjpegFileSource(path, 30, NullLogger.Instance);
+        Assert.Equal((96, 64), (source.Width, source.Height));
+        Assert.Equal("file ok.mjpeg", source.Description);
+    }
+
+    [Fact]
+    public async Task PlaysFramesInOrderWithSizeChangesSkipsTheCorruptOneAndLoops()
+    {
+        byte[] red = TestJpegEncoder.Solid(64, 48, 255, 0, 0);
+        byte[] green = TestJpegEncoder.Solid(64, 48, 0, 255, 0);
+        byte[] blueLarger = TestJpegEncoder.Solid(96, 80, 0, 0, 255);
+        byte[] gradient = TestJpegEncoder.Gradient(64, 48);
+        byte[] badHeader = [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x03, 0x00, 0xFF, 0xD9];
+        string path = Write("play.mjpeg", [.. red, .. green, .. badHeader, .. blueLarger, .. gradient]);
+
+        using var source = new MjpegFileSource(path, 100, NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        using var cts = new CancellationTokenSource();
+        Task run = source.RunAsync(sink, cts.Token);
+        await sink.WaitForFramesAsync(6, Patience);
+        await cts.CancelAsync();
+        await run; // cancellation ends playback without an exception
+
+        IReadOnlyList<RecordedFrame> frames = sink.Frames;
+        AssertColour(frames[0], 64, 48, 255, 0, 0);
+        AssertColour(frames[1], 64, 48, 0, 255, 0);
+        AssertColour(frames[2], 96, 80, 0, 0, 255);
+        Assert.Equal((64, 48), (frames[3].Width, frames[3].Height));
+        Assert.True(frames[3].PixelAt(63, 0).R > 230 && frames[3].PixelAt(0, 47).G > 230);
+        AssertColour(frames[4], 64, 48, 255, 0, 0); // looped
+        AssertColour(frames[5], 64, 48, 0, 255, 0);
+        Assert.True(source.SkippedFrames >= 1);
+    }
+
+    [Fact]
+    public async Task IdenticalFramesAreNotDeliveredAgain()
+    {
+        byte[] a = TestJpegEncoder.Solid(32, 32, 10, 20, 30);
+        byte[] b = TestJpegEncoder.Solid(32, 32, 200, 200, 200);
+        string path = Write("static.mjpeg", [.. a, .. a, .. a, .. b, .. b]);
+
+        using var source = new MjpegFileSource(path, 200, NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        using var cts = new CancellationTokenSource();
+        Task run = source.RunAsync(sink, cts.Token);
+        await sink.WaitForFramesAsync(4, Patience);
+        await cts.CancelAsync();
+        await run;
+
+        // a (first), b, then the loop: a, b. Each repeat of the same bytes is skipped.
+        IReadOnlyList<RecordedFrame> frames = sink.Frames;
+        for (int i = 0; i < 4; i++)
+            Assert.Equal(i % 2 == 0 ? 10 : 200, frames[i].PixelAt(5, 5).R, 6);
+        // 5 ticks per loop, 2 deliveries per loop: ticks happen, but no duplicate deliveries.
+        for (int i = 1; i < frames.Count; i++)
+            Assert.NotEqual(frames[i - 1].PixelAt(5, 5).R, frames[i].PixelAt(5, 5).R);
+    }
+
+    [Fact]
+    public async Task FramesArePacedAtTheRequestedRate()
+    {
+        byte[] a = TestJpegEncoder.Solid(16, 16, 0, 0, 0);
+        byte[] b = TestJpegEncoder.Solid(16, 16, 255, 255, 255);
+        string path = Write("paced.mjpeg", [.. a, .. b]);
+
+        using var source = new MjpegFileSource(path, 20, NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        using var cts = new CancellationTokenSource();
+        Task run = source.RunAsync(sink, cts.Token);
+        await sink.WaitForFramesAsync(11, Patience);
+        await cts.CancelAsync();
+        await run;
+
+        // 10 intervals at 20 fps = 500 ms. Loose bounds: this is a loaded CI machine, not a timing rig.
+        TimeSpan elapsed = sink.Frames[10].ArrivedAfter - sink.Frames[0].ArrivedAfter;
+        Assert.InRange(elapsed.TotalMilliseconds, 400, 1500);
+    }
+
+    [Fact]
+    public async Task LargeFileIsStreamedThroughTheBuffer()
+    {
+        // Frames far larger than the reader's initial buffer force growth and straddled reads.
+        byte[] big = TestJpegEncoder.Gradient(1920, 1080);
+        byte[] small = TestJpegEncoder.Solid(1920, 1080, 9, 9, 9);
+        var content = new List<byte>();
+        for (int i = 0; i < 6; i++)
+            content.AddRange(i % 2 == 0 ? big : small);
+        string path = Write("big.mjpeg", [.. content]);
+
+        using var source = new MjpegFileSource(path, 200, NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        using var cts = new CancellationTokenSource();
+        Task run = source.RunAsync(sink, cts.Token);
+        await sink.WaitForFramesAsync(8, Patience);
+        await cts.CancelAsync();
+        await run;
+        Assert.All(sink.Frames, f => Assert.Equal((1920, 1080), (f.Width, f.Height)));
+        Assert.Equal(0, source.SkippedFrames);
+    }
+
+    private static void AssertColour(RecordedFrame frame, int width, int height, byte r, byte g, byte b)
+    {
+        Assert.Equal((width, height), (frame.Width, frame.Height));
+        (byte R, byte G, byte B) p = frame.PixelAt(width / 2, height / 2);
+        Assert.InRange(p.R, r - 6, r + 6);
+        Assert.InRange(p.G, g - 6, g + 6);
+        Assert.InRange(p.B, b - 6, b + 6);
+    }
+
+    private string Write(string name, byte[] content)
+    {
+        string path = Path.Combine(_directory, name);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+using System.Diagnostics;
+using KvmPi.Vnc.Capture;
+
+namespace KvmPi.Vnc.Tests.Capture;
+
+/// <summary>Keeps a copy of every delivered frame with its arrival time, and lets a test wait for the n-th one.</summary>
+internal sealed class RecordingFrameSink : IFrameSink
+{
+    private readonly Lock _gate = new();
+    private readonly List<RecordedFrame> _frames = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private TaskCompletionSource? _waiter;
+    private int _waitingFor;
+
+    public IReadOnlyList<RecordedFrame> Frames { get { lock (_gate) return [.. _frames]; } }
+
+    public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride)
+    {
+        var pixels = new byte[width * height * 4];
+        for (int y = 0; y < height; y++)
+            bgrx.Slice(y * stride, width * 4).CopyTo(pixels.AsSpan(y * width * 4));
+        lock (_gate)
+        {
+            _frames.Add(new RecordedFrame(width, height, pixels, _clock.Elapsed));
+            if (_waiter is not null && _frames.Count >= _waitingFor)
+                _waiter.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes when at least <paramref name="count"/> frames have arrived; fails after <paramref name="timeout"/>.</summary>
+    public async Task WaitForFramesAsync(int count, TimeSpan timeout)
+    {
+        Task wait;
+        lock (_gate)
+        {
+            if (_frames.Count >= count)
+                return;
+            _waitingFor = count;
+            _waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            wait = _waiter.Task;
+        }
+        await wait.WaitAsync(timeout);
+    }
+}
+
+internal sealed record RecordedFrame(int Width, int Height, byte[] Bgrx, TimeSpan ArrivedAfter)
+{
+    /// <summary>Red, green and blue of the pixel at (x, y).</summary>
+    public (byte R, byte G, byte B) PixelAt(int x, int y)
+    {
+        int i = (y * Width + x) * 4;
+        return (Bgrx[i + 2], Bgrx[i + 1], Bgrx[i]);
+    }
+}
