@@ -56,7 +56,7 @@ internal sealed class TcpRfbListener(RfbServer server, ILogger logger) : IAsyncD
             {
                 continue;   // the peer gave up before we accepted
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenFiles or SocketError.NoBufferSpaceAvailable)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
             {
                 logger.LogWarning("accept: {Error}; retrying in 100 ms", e.SocketErrorCode);
                 await Task.Delay(100, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
