@@ -25,7 +25,8 @@ namespace KvmPi.Vnc.Rfb.Encoding;
 /// its background, as the spec requires.
 /// Tiles with one colour are background only; two colours give foreground sub-rectangles; more give coloured
 /// sub-rectangles. Each sub-rectangle is grown both ways (row first, column first) and the larger kept. A tile whose
-/// encoding would not be smaller than raw is sent raw.
+/// encoding would be larger than raw is sent raw; on a tie the non-raw form wins, because a raw tile forces the
+/// next tile to re-send its background.
 /// One instance per session (it keeps scratch buffers); not thread-safe.
 /// </remarks>
 public sealed class HextileEncoder : IRectEncoder
@@ -142,7 +143,7 @@ public sealed class HextileEncoder : IRectEncoder
             buf[countAt] = (byte)count;
         }
 
-        if (len >= rawSize)
+        if (len > rawSize)
         {
             WriteRawTile(px, stride, tw, th, format, output);
             state.BackgroundValid = state.ForegroundValid = false;
@@ -166,7 +167,7 @@ public sealed class HextileEncoder : IRectEncoder
 
     /// <summary>
     /// Covers every non-background pixel with sub-rectangles of one colour, appending them to <paramref name="buf"/>.
-    /// Returns the count, or -1 once the tile would reach the raw size (or need more than 255 sub-rectangles).
+    /// Returns the count, or -1 once the tile would exceed the raw size (or need more than 255 sub-rectangles).
     /// </summary>
     private int WriteSubrects(ReadOnlySpan<uint> px, int stride, int tw, int th, uint bg, bool coloured,
         PixelFormat format, Span<byte> buf, ref int len, int rawSize)
@@ -194,7 +195,7 @@ public sealed class HextileEncoder : IRectEncoder
                 while (x + w2 < tw && ColumnSame(px, stride, covered, x + w2, y, h2, c)) w2++;
                 (int w, int h) = w1 * h1 >= w2 * h2 ? (w1, h1) : (w2, h2);
 
-                if (count == 255 || len + perSubrect >= rawSize) return -1;
+                if (count == 255 || len + perSubrect > rawSize) return -1;
                 if (coloured) len += PixelTranslator.WritePixel(format, c, buf[len..]);
                 buf[len++] = (byte)((x << 4) | y);
                 buf[len++] = (byte)(((w - 1) << 4) | (h - 1));

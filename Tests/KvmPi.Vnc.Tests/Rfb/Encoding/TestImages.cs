@@ -2,7 +2,7 @@
 namespace KvmPi.Vnc.Tests.Rfb.Encoding;
 
 /// <summary>Deterministic BGRX test content: noise, few-colour UI-like blocks, and photo-like gradients.</summary>
-internal static class TestImages
+public static class TestImages
 {
     public enum Kind { Random, FewColours, Photographic }
 
