@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+using System.Buffers.Binary;
+using System.Text;
+using KvmPi.Vnc.Rfb;
+using KvmPi.Vnc.Rfb.Server;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KvmPi.Vnc.Tests.Rfb.Server;
+
+/// <summary>The whole protocol over an in-memory connection: handshake, updates, input, release on disconnect.</summary>
+public class RfbServerTests
+{
+    private sealed class RecordingDesktop : IRfbDesktop
+    {
+        public List<string> Events { get; } = [];
+        public void KeyEvent(uint keysym, bool down) { lock (Events) Events.Add($"key {keysym:x} {down}"); }
+        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { lock (Events) Events.Add($"ptr {x},{y} {buttonMask} {frameWidth}x{frameHeight}"); }
+        public void ReleaseAllInput() { lock (Events) Events.Add("release"); }
+    }
+
+    private static byte[] Frame(int width, int height, uint bgrx)
+    {
+        byte[] frame = new byte[width * height * 4];
+        for (int i = 0; i < frame.Length; i += 4) BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(i), bgrx);
+        return frame;
+    }
+
+    private static async Task<byte[]> ReadExactly(Stream s, int n)
+    {
+        byte[] b = new byte[n];
+        await s.ReadExactlyAsync(b).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return b;
+    }
+
+    private static async Task HandshakeNone38(Stream client)
+    {
+        Assert.Equal("RFB 003.008\n", System.Text.Encoding.ASCII.GetString(await ReadExactly(client, 12)));
+        await client.WriteAsync("RFB 003.008\n"u8.ToArray());
+        Assert.Equal([1, 1], await ReadExactly(client, 2));     // one type: None
+        await client.WriteAsync(new byte[] { 1 });
+        Assert.Equal([0, 0, 0, 0], await ReadExactly(client, 4)); // SecurityResult OK (3.8)
+        await client.WriteAsync(new byte[] { 1 });                 // ClientInit shared
+    }
+
+    [Fact]
+    public async Task ServesAFrameAndForwardsInput()
+    {
+        var desktop = new RecordingDesktop();
+        var server = new RfbServer(new RfbServerOptions { DesktopName = "test", InitialWidth = 64, InitialHeight = 32 }, desktop, NullLoggerFactory.Instance);
+        server.PublishFrame(Frame(64, 32, 0x00112233), 64, 32, 64 * 4);
+        var connection = new InMemoryConnection();
+        Task serving = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
+        Stream client = connection.ClientEnd;
+
+        await HandshakeNone38(client);
+        byte[] init = await ReadExactly(client, 24 + 4);
+        Assert.Equal(64, BinaryPrimitives.ReadUInt16BigEndian(init));
+        Assert.Equal(32, BinaryPrimitives.ReadUInt16BigEndian(init.AsSpan(2)));
+        Assert.Equal(new byte[] { 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0 }, init[4..20]);
+        Assert.Equal("test", System.Text.Encoding.UTF8.GetString(init, 24, 4));
+
+        // No SetEncodings: Raw. Ask for everything.
+        await client.WriteAsync(new byte[] { 3, 0, 0, 0, 0, 0, 0, 64, 0, 32 });
+        byte[] header = await ReadExactly(client, 4);
+        int rects = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2));
+        int pixels = 0;
+        for (int i = 0; i < rects; i++)
+        {
+            byte[] rect = await ReadExactly(client, 12);
+            int w = BinaryPrimitives.ReadUInt16BigEndian(rect.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(rect.AsSpan(6));
+            Assert.Equal(0, BinaryPrimitives.ReadInt32BigEndian(rect.AsSpan(8)));
+            byte[] data = await ReadExactly(client, w * h * 4);
+            for (int p = 0; p < data.Length; p += 4) Assert.Equal(0x00112233u, BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(p)));
+            pixels += w * h;
+        }
+        Assert.Equal(64 * 32, pixels);
+
+        await client.WriteAsync(new byte[] { 4, 1, 0, 0, 0, 0, 0, 0x61, 5, 1, 0, 10, 0, 99 });
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["key 61 True", "ptr 10,31 1 64x32", "release"], desktop.Events);
+    }
+
+    [Fact]
+    public async Task WrongPasswordFailsWithAReasonOn38()
+    {
+        var server = new RfbServer(new RfbServerOptions { Password = "right" }, new RecordingDesktop(), NullLoggerFactory.Instance);
+        var connection = new InMemoryConnection();
+        Task serving = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
+        Stream client = connection.ClientEnd;
+        await ReadExactly(client, 12);
+        await client.WriteAsync("RFB 003.008\n"u8.ToArray());
+        Assert.Equal([1, 2], await ReadExactly(client, 2));
+        await client.WriteAsync(new byte[] { 2 });
+        await ReadExactly(client, 16);
+        await client.WriteAsync(new byte[16]);
+        byte[] result = await ReadExactly(client, 8);
+        Assert.Equal(1u, BinaryPrimitives.ReadUInt32BigEndian(result));
+        int length = (int)BinaryPrimitives.ReadUInt32BigEndian(result.AsSpan(4));
+        Assert.Equal("Authentication failed", System.Text.Encoding.UTF8.GetString(await ReadExactly(client, length)));
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task IncrementalUpdatesCarryOnlyChangedTilesAndResizeSendsDesktopSize()
+    {
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = 256, InitialHeight = 128 }, new RecordingDesktop(), NullLoggerFactory.Instance);
+        byte[] frame = Frame(256, 128, 0);
+        server.PublishFrame(frame, 256, 128, 1024);
+        var connection = new InMemoryConnection();
+        Task serving = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
+        Stream client = connection.ClientEnd;
+        await HandshakeNone38(client);
+        await ReadExactly(client, 24 + "KvmPi.Vnc".Length);
+        await client.WriteAsync(new byte[] { 2, 0, 0, 2, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x21 }); // Raw, DesktopSize
+        await client.WriteAsync(new byte[] { 3, 0, 0, 0, 0, 0, 1, 0, 0, 128 });
+        await SkipUpdate(client);
+
+        // One pixel changes in the tile at column 2, row 1: the next incremental update is that 64x64 tile only.
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan((70 * 256 + 130) * 4), 0x00FFFFFF);
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 1, 0, 0, 128 });
+        server.PublishFrame(frame, 256, 128, 1024);
+        byte[] header = await ReadExactly(client, 4);
+        Assert.Equal(1, BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)));
+        byte[] rect = await ReadExactly(client, 12);
+        Assert.Equal(new byte[] { 0, 128, 0, 64, 0, 64, 0, 64, 0, 0, 0, 0 }, rect);
+        await ReadExactly(client, 64 * 64 * 4);
+
+        // A new size: DesktopSize alone, then the whole new frame.
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 1, 0, 0, 128 });
+        server.PublishFrame(Frame(100, 50, 0x0000FF00), 100, 50, 400);
+        header = await ReadExactly(client, 4);
+        Assert.Equal(1, BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)));
+        rect = await ReadExactly(client, 12);
+        Assert.Equal(new byte[] { 0, 0, 0, 0, 0, 100, 0, 50, 0xFF, 0xFF, 0xFF, 0x21 }, rect);
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 100, 0, 50 });
+        Assert.Equal(100 * 50, await SkipUpdate(client));
+
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private static async Task<int> SkipUpdate(Stream client)
+    {
+        byte[] header = await ReadExactly(client, 4);
+        int pixels = 0;
+        for (int i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)); i++)
+        {
+            byte[] rect = await ReadExactly(client, 12);
+            int w = BinaryPrimitives.ReadUInt16BigEndian(rect.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(rect.AsSpan(6));
+            await ReadExactly(client, w * h * 4);
+            pixels += w * h;
+        }
+        return pixels;
+    }
+}

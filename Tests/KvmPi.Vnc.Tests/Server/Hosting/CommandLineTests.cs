@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+using System.Net;
+using KvmPi.Vnc.Server.Hosting;
+
+namespace KvmPi.Vnc.Tests.Server.Hosting;
+
+public class CommandLineTests
+{
+    [Fact]
+    public void DefaultsAreTheDocumentedOnes()
+    {
+        ServerOptions o = CommandLine.Parse([], out string? error)!;
+        Assert.Null(error);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 5900), o.Listen);
+        Assert.Equal(30, o.FramesPerSecond);
+        Assert.Null(o.VideoFile);
+        Assert.False(o.NoAuth);
+    }
+
+    [Fact]
+    public void ParsesEveryFlagInBothSpellings()
+    {
+        ServerOptions o = CommandLine.Parse(["--listen", "[::1]:5901", "--video=v.mjpeg", "--fps", "25", "--keyboard", "k",
+            "--mouse=m", "--password-file", "p", "--no-auth", "--name", "Rack 3", "--log-level", "debug"], out string? error)!;
+        Assert.Null(error);
+        Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, 5901), o.Listen);
+        Assert.Equal(("v.mjpeg", 25, "k", "m", "p", true, "Rack 3"), (o.VideoFile, o.FramesPerSecond, o.KeyboardPath, o.MousePath, o.PasswordFile, o.NoAuth, o.Name));
+    }
+
+    [Theory]
+    [InlineData("unknown option '--bogus'", "--bogus")]
+    [InlineData("invalid --fps 'abc'", "--fps", "abc")]
+    [InlineData("invalid --fps '0'", "--fps", "0")]
+    [InlineData("invalid --listen 'nonsense'", "--listen", "nonsense")]
+    [InlineData("invalid --listen '127.0.0.1:99999'", "--listen", "127.0.0.1:99999")]
+    [InlineData("option '--video' needs a value", "--video")]
+    public void UsageErrorsAreOneLine(string expectedStart, params string[] args)
+    {
+        Assert.Null(CommandLine.Parse(args, out string? error));
+        Assert.StartsWith(expectedStart, error);
+        Assert.DoesNotContain("\n", error!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HelpDocumentsEveryFlag()
+    {
+        foreach (string flag in new[] { "--listen", "--video", "--fps", "--keyboard", "--mouse", "--password-file", "--no-auth", "--name", "--help" })
+            Assert.Contains(flag, CommandLine.Usage);
+    }
+}
