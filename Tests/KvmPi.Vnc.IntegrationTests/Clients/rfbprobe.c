@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rfbprobe: a scriptable RFB client on libvncclient, used by the KvmPi.Vnc integration tests.
+ *
+ * usage: rfbprobe [options] HOST PORT [ACTION...]
+ *   -e "ENCODINGS"  encodings to offer, e.g. "zrle hextile raw" (default "raw")
+ *   -t SECONDS      how long to keep receiving after the actions ran (default 1.0)
+ *   -w SECONDS      how long to wait for the first full frame before the actions (default 10)
+ *   -o FILE.ppm     dump the final framebuffer as a binary PPM (P6, maxval 255). For 32 bpp the channels are the
+ *                   8-bit values; for narrower formats each byte is the RAW channel value (0..channel max), and a
+ *                   comment line "# raw RMAX GMAX BMAX" says so.
+ *   -p PASSWORD     password for VNC Authentication
+ *   -f FORMAT       client pixel format: rgb888 (default, 32 bpp depth 24), rgb888be, rgb565, rgb565be, bgr233
+ *   -q              quit abruptly after the actions: exit without cleanup (the socket is closed by the kernel)
+ * ACTION:
+ *   k:HEX:1 / k:HEX:0   KeyEvent down / up for keysym HEX
+ *   K:HEX               KeyEvent down then up
+ *   x:HEX:XT:1|0        QEMU ExtendedKeyEvent (keysym HEX, XT scancode HEX)
+ *   p:X,Y,MASK          PointerEvent
+ *   s:MS                keep receiving for MS milliseconds
+ *   m:LABEL             print "MARK LABEL <counters>" on stdout
+ * Output: a final line "RESULT <counters>" on stdout, where counters are
+ *   updates=N rects=N pixels=N resizes=N bytes_rx=N size=WxH full=0|1
+ * Exit: 0 when a full frame arrived and the connection was alive until the end, 1 on connection failure/loss,
+ *   2 on bad usage.
+ */
+#define _GNU_SOURCE
+#include <rfb/rfbclient.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long g_updates, g_rects, g_pixels, g_resizes;
+static long long g_covered; /* pixels received since the last resize, to detect a full frame */
+static int g_full, g_initialised;
+static const char *g_password;
+static MallocFrameBufferProc g_default_malloc;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void got_rect(rfbClient *client, int x, int y, int w, int h)
+{
+    (void)client; (void)x; (void)y;
+    g_rects++;
+    g_pixels += (long long)w * h;
+    g_covered += (long long)w * h;
+}
+
+static void finished_update(rfbClient *client)
+{
+    g_updates++;
+    if (g_covered >= (long long)client->width * client->height)
+        g_full = 1;
+}
+
+static rfbBool malloc_fb(rfbClient *client)
+{
+    if (g_initialised) {
+        g_resizes++;
+        g_covered = 0;
+        g_full = 0;
+    }
+    return g_default_malloc(client);
+}
+
+static char *get_password(rfbClient *client)
+{
+    (void)client;
+    return strdup(g_password ? g_password : "");
+}
+
+static long long bytes_rx(rfbClient *client)
+{
+    struct tcp_info info;
+    socklen_t len = sizeof info;
+    memset(&info, 0, sizeof info);
+    if (getsockopt(client->sock, IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+        return -1;
+    return (long long)info.tcpi_bytes_received;
+}
+
+static void print_counters(rfbClient *client, const char *prefix, const char *label)
+{
+    printf("%s%s%s updates=%lld rects=%lld pixels=%lld resizes=%lld bytes_rx=%lld size=%dx%d full=%d\n",
+           prefix, label ? " " : "", label ? label : "", g_updates, g_rects, g_pixels, g_resizes, bytes_rx(client),
+           client->width, client->height, g_full);
+    fflush(stdout);
+}
+
+/* Receives until the deadline; returns 0 when the connection is lost. */
+static int pump_until(rfbClient *client, double deadline, int stop_on_full)
+{
+    while (now_s() < deadline) {
+        if (stop_on_full && g_full)
+            return 1;
+        int n = WaitForMessage(client, 50000);
+        if (n < 0)
+            return 0;
+        if (n > 0 && !HandleRFBServerMessage(client))
+            return 0;
+    }
+    return 1;
+}
+
+static int set_format(rfbClient **out, const char *fmt)
+{
+    rfbClient *c;
+    if (strcmp(fmt, "rgb888") == 0 || strcmp(fmt, "rgb888be") == 0) {
+        c = rfbGetClient(8, 3, 4);
+        c->format.bigEndian = strcmp(fmt, "rgb888be") == 0;
+    } else if (strcmp(fmt, "rgb565") == 0 || strcmp(fmt, "rgb565be") == 0) {
+        c = rfbGetClient(5, 3, 2);
+        c->format.depth = 16;
+        c->format.redMax = 31; c->format.greenMax = 63; c->format.blueMax = 31;
+        c->format.redShift = 11; c->format.greenShift = 5; c->format.blueShift = 0;
+        c->format.bigEndian = strcmp(fmt, "rgb565be") == 0;
+    } else if (strcmp(fmt, "bgr233") == 0) {
+        c = rfbGetClient(2, 3, 1);
+        c->format.depth = 8;
+        c->format.redMax = 7; c->format.greenMax = 7; c->format.blueMax = 3;
+        c->format.redShift = 0; c->format.greenShift = 3; c->format.blueShift = 6;
+        c->format.bigEndian = 0;
+    } else {
+        return 0;
+    }
+    c->format.trueColour = 1;
+    *out = c;
+    return 1;
+}
+
+static unsigned long read_pixel(rfbClient *client, const unsigned char *p)
+{
+    int bpp = client->format.bitsPerPixel / 8;
+    unsigned long v = 0;
+    if (client->format.bigEndian)
+        for (int i = 0; i < bpp; i++) v = (v << 8) | p[i];
+    else
+        for (int i = bpp - 1; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
+
+static int dump_ppm(rfbClient *client, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return 0;
+    int w = client->width, h = client->height, bpp = client->format.bitsPerPixel / 8;
+    const rfbPixelFormat *pf = &client->format;
+    int raw = !(pf->redMax == 255 && pf->greenMax == 255 && pf->blueMax == 255);
+    fprintf(f, "P6\n");
+    if (raw)
+        fprintf(f, "# raw %d %d %d\n", pf->redMax, pf->greenMax, pf->blueMax);
+    fprintf(f, "%d %d\n255\n", w, h);
+    unsigned char *row = malloc((size_t)w * 3);
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            unsigned long v = read_pixel(client, client->frameBuffer + ((size_t)y * w + x) * bpp);
+            row[x * 3 + 0] = (unsigned char)((v >> pf->redShift) & pf->redMax);
+            row[x * 3 + 1] = (unsigned char)((v >> pf->greenShift) & pf->greenMax);
+            row[x * 3 + 2] = (unsigned char)((v >> pf->blueShift) & pf->blueMax);
+        }
+        fwrite(row, 1, (size_t)w * 3, f);
+    }
+    free(row);
+    return fclose(f) == 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: rfbprobe [-e ENCODINGS] [-t SECONDS] [-w SECONDS] [-o OUT.ppm] [-p PASSWORD] "
+                    "[-f rgb888|rgb888be|rgb565|rgb565be|bgr233] [-q] HOST PORT [ACTION...]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *encodings = "raw", *out = NULL, *fmt = "rgb888";
+    double tail = 1.0, first_wait = 10.0;
+    int quit_abruptly = 0, opt;
+    while ((opt = getopt(argc, argv, "+e:t:w:o:p:f:q")) != -1) {
+        switch (opt) {
+        case 'e': encodings = optarg; break;
+        case 't': tail = atof(optarg); break;
+        case 'w': first_wait = atof(optarg); break;
+        case 'o': out = optarg; break;
+        case 'p': g_password = optarg; break;
+        case 'f': fmt = optarg; break;
+        case 'q': quit_abruptly = 1; break;
+        default: usage();
+        }
+    }
+    if (argc - optind < 2)
+        usage();
+    const char *host = argv[optind], *port = argv[optind + 1];
+    int first_action = optind + 2;
+
+    rfbClient *client;
+    if (!set_format(&client, fmt))
+        usage();
+    client->serverHost = strdup(host);
+    client->serverPort = atoi(port);
+    client->appData.encodingsString = encodings;
+    client->appData.useRemoteCursor = FALSE;
+    client->canHandleNewFBSize = TRUE;
+    client->GotFrameBufferUpdate = got_rect;
+    client->FinishedFrameBufferUpdate = finished_update;
+    client->GetPassword = get_password;
+    g_default_malloc = client->MallocFrameBuffer;
+    client->MallocFrameBuffer = malloc_fb;
+
+    int fake_argc = 1;
+    char *fake_argv[] = {"rfbprobe", NULL};
+    if (!rfbInitClient(client, &fake_argc, fake_argv)) {
+        printf("RESULT connect_failed=1\n");
+        return 1;
+    }
+    g_initialised = 1;
+    printf("CONNECTED name=%s size=%dx%d\n", client->desktopName ? client->desktopName : "", client->width,
+           client->height);
+    fflush(stdout);
+
+    int alive = pump_until(client, now_s() + first_wait, 1);
+    for (int i = first_action; alive && i < argc; i++) {
+        const char *a = argv[i];
+        unsigned int sym, xt, down;
+        int x, y, mask, ms;
+        if (sscanf(a, "k:%x:%u", &sym, &down) == 2) {
+            SendKeyEvent(client, sym, down ? TRUE : FALSE);
+        } else if (sscanf(a, "K:%x", &sym) == 1) {
+            SendKeyEvent(client, sym, TRUE);
+            SendKeyEvent(client, sym, FALSE);
+        } else if (sscanf(a, "x:%x:%x:%u", &sym, &xt, &down) == 3) {
+            SendExtendedKeyEvent(client, sym, xt, down ? TRUE : FALSE);
+        } else if (sscanf(a, "p:%d,%d,%d", &x, &y, &mask) == 3) {
+            SendPointerEvent(client, x, y, mask);
+        } else if (sscanf(a, "s:%d", &ms) == 1) {
+            alive = pump_until(client, now_s() + ms / 1000.0, 0);
+        } else if (strncmp(a, "m:", 2) == 0) {
+            print_counters(client, "MARK", a + 2);
+        } else {
+            fprintf(stderr, "rfbprobe: bad action '%s'\n", a);
+            return 2;
+        }
+    }
+    if (quit_abruptly) {
+        print_counters(client, "RESULT", NULL);
+        _exit(g_full ? 0 : 1);
+    }
+    if (alive)
+        alive = pump_until(client, now_s() + tail, 0);
+    print_counters(client, "RESULT", alive ? NULL : "lost=1");
+    if (out && !dump_ppm(client, out)) {
+        fprintf(stderr, "rfbprobe: cannot write %s\n", out);
+        return 1;
+    }
+    int ok = alive && g_full;
+    rfbClientCleanup(client);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace KvmPi.Vnc.IntegrationTests.Support;
+
+/// <summary>A headless X display (Xvfb) on a free display number; killed on dispose.</summary>
+public sealed class XvfbDisplay : IDisposable
+{
+    private readonly Process _process;
+
+    private XvfbDisplay(Process process, string display)
+    {
+        _process = process;
+        Display = display;
+    }
+
+    /// <summary>":N".</summary>
+    public string Display { get; }
+
+    public Dictionary<string, string> Environment => new() { ["DISPLAY"] = Display };
+
+    public static async Task<XvfbDisplay> StartAsync(int width = 1280, int height = 1024)
+    {
+        Tools.Require("Xvfb", "xdpyinfo");
+        for (int attempt = 0; attempt < 10; attempt++)
+        {
+            int n = Random.Shared.Next(100, 900);
+            if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}"))
+                continue;
+            var psi = new ProcessStartInfo("Xvfb")
+            {
+                UseShellExecute = false,
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            };
+            foreach (string a in new[] { ":" + n, "-screen", "0", $"{width}x{height}x24", "-nolisten", "tcp", "-noreset" })
+                psi.ArgumentList.Add(a);
+            var process = Process.Start(psi)!;
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            var display = new XvfbDisplay(process, ":" + n);
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed < TimeSpan.FromSeconds(15) && !process.HasExited)
+            {
+                var r = await ProcessRunner.RunAsync("xdpyinfo", ["-display", display.Display], TimeSpan.FromSeconds(10));
+                if (r.ExitCode == 0)
+                    return display;
+                await Task.Delay(100);
+            }
+            display.Dispose();
+        }
+        throw new InvalidOperationException("could not start Xvfb on a free display");
+    }
+
+    public Task<ProcessResult> RunAsync(string tool, params string[] args) =>
+        ProcessRunner.RunAsync(tool, args, TimeSpan.FromSeconds(60), Environment);
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}
+
+/// <summary>
+/// TigerVNC's xtigervncviewer on an <see cref="XvfbDisplay"/>, with the options from the testing cookbook:
+/// ZRLE preferred, full colour, no JPEG, no remote resize, security None. xdotool drives its keyboard.
+/// </summary>
+public sealed class TigerViewer : IDisposable
+{
+    private readonly Process _process;
+    private readonly XvfbDisplay _x;
+    private readonly StringBuilder _log = new();
+
+    private TigerViewer(Process process, XvfbDisplay x)
+    {
+        _process = process;
+        _x = x;
+    }
+
+    public string WindowId { get; private set; } = "";
+    public string Log { get { lock (_log) return _log.ToString(); } }
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<TigerViewer> StartAsync(XvfbDisplay x, int port)
+    {
+        Tools.Require("xtigervncviewer", "xdotool", "import");
+        var psi = new ProcessStartInfo("xtigervncviewer")
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        psi.Environment["DISPLAY"] = x.Display;
+        foreach (string a in new[]
+                 {
+                     "-AutoSelect=0", "-PreferredEncoding=ZRLE", "-FullColor", "-NoJPEG", "-CustomCompressLevel=1",
+                     "-CompressLevel=6", "-QualityLevel=9", "-RemoteResize=0", "-ReconnectOnError=0",
+                     "-AlertOnFatalError=0", "-Shared", "-SecurityTypes", "None", "-geometry", "+0+0",
+                     "-Log", "*:stderr:30", "127.0.0.1::" + port.ToString(CultureInfo.InvariantCulture),
+                 })
+            psi.ArgumentList.Add(a);
+        var process = new Process { StartInfo = psi };
+        var viewer = new TigerViewer(process, x);
+        process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (viewer._log) viewer._log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (viewer._log) viewer._log.AppendLine(e.Data); };
+        process.Start();
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException("xtigervncviewer exited: " + viewer.Log);
+            var r = await x.RunAsync("xdotool", "search", "--name", "TigerVNC");
+            string id = r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+            if (r.ExitCode == 0 && id.Length > 0)
+            {
+                viewer.WindowId = id.Trim();
+                return viewer;
+            }
+            await Task.Delay(200);
+        }
+        viewer.Dispose();
+        throw new TimeoutException("the TigerVNC viewer window did not appear: " + viewer.Log);
+    }
+
+    /// <summary>Gives the viewer keyboard focus (there is no window manager).</summary>
+    public async Task FocusAsync()
+    {
+        var r = await _x.RunAsync("xdotool", "windowfocus", "--sync", WindowId);
+        if (r.ExitCode != 0)
+            throw new InvalidOperationException("xdotool windowfocus failed: " + r);
+    }
+
+    public async Task TypeAsync(string text)
+    {
+        var r = await _x.RunAsync("xdotool", "type", "--delay", "80", text);
+        if (r.ExitCode != 0)
+            throw new InvalidOperationException("xdotool type failed: " + r);
+    }
+
+    /// <summary>xdotool key names, e.g. "Return", "BackSpace", "ctrl+c".</summary>
+    public async Task KeyAsync(params string[] keys)
+    {
+        var r = await _x.RunAsync("xdotool", ["key", "--delay", "80", .. keys]);
+        if (r.ExitCode != 0)
+            throw new InvalidOperationException("xdotool key failed: " + r);
+    }
+
+    /// <summary>Screenshot of the viewer window, cropped to the remote framebuffer at its top-left corner.</summary>
+    public async Task<RgbImage> ScreenshotAsync(string pngPath, int width, int height)
+    {
+        var r = await _x.RunAsync("import", "-window", WindowId, pngPath);
+        if (r.ExitCode != 0)
+            throw new InvalidOperationException("import failed: " + r);
+        var image = await RgbImage.LoadAsync(pngPath);
+        if (image.Width < width || image.Height < height)
+            throw new InvalidOperationException($"viewer window is {image.Width}x{image.Height}, smaller than {width}x{height}; viewer log: {Log}");
+        return image.Crop(0, 0, width, height);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.IntegrationTests.Support;
+
+namespace KvmPi.Vnc.IntegrationTests.Tests;
+
+/// <summary>A server playing a still MJPEG test picture, shared by the pixel tests.</summary>
+public sealed class StillVideoServer : IAsyncLifetime
+{
+    public TempDir Dir { get; } = new("pixels");
+    public TestVideo Video { get; private set; } = null!;
+    public ServerProcess Server { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (!TurboJpeg.IsAvailable)
+            return; // the tests skip
+        Video = TestVideo.CreateStill(Dir.File("still.mjpeg"), frames: 3);
+        Server = await ServerProcess.StartAsync("--video", Video.Path, "--fps", "5",
+            "--keyboard", Dir.File("keyboard.hid"), "--mouse", Dir.File("mouse.hid"), "--name", "pixels");
+    }
+
+    public Task DisposeAsync()
+    {
+        Server?.Dispose();
+        Dir.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Every client sees exactly the decoded video frame: the libvncclient probe with Raw, Hextile and ZRLE in 32, 16
+/// and 8 bpp formats (narrow formats round each channel to the nearest value), gvnccapture, and the TigerVNC viewer.
+/// </summary>
+public sealed class PixelExactnessTests(StillVideoServer fixture) : IClassFixture<StillVideoServer>
+{
+    private async Task<RgbImage> ProbeFrameAsync(string encodings, string format)
+    {
+        string ppm = fixture.Dir.File($"probe-{encodings.Replace(' ', '_')}-{format}.ppm");
+        var run = await RfbProbe.RunAsync(fixture.Server.Port,
+            new ProbeOptions { Encodings = encodings, Format = format, OutputPpm = ppm, TailSeconds = 0.5 });
+        Assert.True(run.Process.ExitCode == 0 && run.Result is { Full: true },
+            $"probe ({encodings}, {format}) did not get a full frame: {run}\n{fixture.Server.Describe()}");
+        Assert.Equal((fixture.Video.Width, fixture.Video.Height), (run.Result!.Width, run.Result.Height));
+        return RgbImage.LoadPpm(ppm);
+    }
+
+    private async Task<RgbImage> ExpectedAsync()
+    {
+        var raw = await ProbeFrameAsync("raw", "rgb888");
+        return await fixture.Video.MatchDecodedAsync(raw, "raw 32bpp frame vs the decoded JPEG");
+    }
+
+    [SkippableTheory]
+    [InlineData("raw")]
+    [InlineData("hextile")]
+    [InlineData("zrle")]
+    public async Task Probe_frame_equals_the_decoded_video_32bpp(string encoding)
+    {
+        Tools.RequireTurboJpeg();
+        var expected = await ExpectedAsync();
+        foreach (string format in new[] { "rgb888", "rgb888be" })
+        {
+            var actual = await ProbeFrameAsync(encoding, format);
+            await RgbImage.AssertEqualAsync(expected, actual, $"{encoding} {format}", fixture.Dir);
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData("raw", "rgb565")]
+    [InlineData("hextile", "rgb565")]
+    [InlineData("zrle", "rgb565")]
+    [InlineData("raw", "rgb565be")]
+    [InlineData("hextile", "rgb565be")]
+    [InlineData("zrle", "rgb565be")]
+    [InlineData("raw", "bgr233")]
+    [InlineData("hextile", "bgr233")]
+    [InlineData("zrle", "bgr233")]
+    public async Task Probe_frame_in_narrow_formats_rounds_each_channel_to_nearest(string encoding, string format)
+    {
+        Tools.RequireTurboJpeg();
+        var expected = await ExpectedAsync();
+        var actual = await ProbeFrameAsync(encoding, format);
+        var reduced = expected.ReduceTo(actual.RedMax, actual.GreenMax, actual.BlueMax);
+        Assert.True(format.StartsWith("rgb565", StringComparison.Ordinal) ? (actual.RedMax, actual.GreenMax, actual.BlueMax) == (31, 63, 31)
+            : (actual.RedMax, actual.GreenMax, actual.BlueMax) == (7, 7, 3), "unexpected channel maxima in the probe dump");
+        await RgbImage.AssertEqualAsync(reduced, actual, $"{encoding} {format} (raw channel values)");
+    }
+
+    [SkippableFact]
+    public async Task Gvnccapture_png_equals_the_decoded_video()
+    {
+        Tools.RequireTurboJpeg();
+        Tools.Require("gvnccapture", "convert");
+        var expected = await ExpectedAsync();
+        string png = fixture.Dir.File("gvnccapture.png");
+        await GvncCapture.CaptureAsync(fixture.Server.Port, png);
+        await RgbImage.AssertEqualAsync(expected, await RgbImage.LoadAsync(png), "gvnccapture", fixture.Dir);
+    }
+
+    [SkippableFact]
+    public async Task TigerVnc_viewer_shows_the_decoded_video()
+    {
+        Tools.RequireTurboJpeg();
+        Tools.Require("Xvfb", "xtigervncviewer", "xdotool", "import", "convert");
+        var expected = await ExpectedAsync();
+        using var x = await XvfbDisplay.StartAsync();
+        using var viewer = await TigerViewer.StartAsync(x, fixture.Server.Port);
+        await Task.Delay(TimeSpan.FromSeconds(5.5)); // the "Press F8" overlay fades after about 5 s
+        var shot = await viewer.ScreenshotAsync(fixture.Dir.File("viewer.png"), fixture.Video.Width, fixture.Video.Height);
+        Assert.False(viewer.HasExited, "the viewer quit: " + viewer.Log);
+        await RgbImage.AssertEqualAsync(expected, shot, "TigerVNC viewer screenshot", fixture.Dir);
+    }
+}

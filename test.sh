@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs what the test suites need (idempotent; no apt traffic when everything is present),
+# then builds and runs every test project in the solution.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(
+  libturbojpeg0      # runtime: MJPEG decode in the server, MJPEG generation in the tests
+  tigervnc-viewer    # real viewer (xtigervncviewer) under Xvfb
+  xvfb               # headless X display for the viewer
+  xdotool            # keyboard focus and typing into the viewer
+  gvncviewer         # gvnccapture: headless PNG capture client
+  libvncserver-dev   # libvncclient for the C probe client
+  pkg-config
+  gcc
+  libc6-dev
+  imagemagick        # import (screenshots) and convert (PNG -> PPM)
+  tesseract-ocr      # OCR of typed text
+  tesseract-ocr-eng
+  x11-utils          # xdpyinfo: wait for Xvfb
+  xauth
+  fonts-dejavu-core
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "installed" ]] || missing+=("$p")
+done
+if (( ${#missing[@]} > 0 )); then
+  echo "test.sh: installing missing packages: ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export DOTNET_NOLOGO=1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet test KvmPi.Vnc.sln -c Release \
+  --logger "console;verbosity=normal" \
+  "$@"
