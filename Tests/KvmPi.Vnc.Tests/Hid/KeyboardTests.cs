@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.Hid.Keyboard;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KvmPi.Vnc.Tests.Hid;
+
+/// <summary>Special keys, modifiers, chords, Shift override sequences and held-key bookkeeping.</summary>
+public sealed class KeyboardTests
+{
+    // Keysyms from X11 keysymdef.h.
+    private const uint ShiftL = 0xFFE1, ShiftR = 0xFFE2, ControlL = 0xFFE3, AltL = 0xFFE9, Delete = 0xFFFF;
+    private const string AllUp = "00 00 00 00 00 00 00 00";
+
+    private readonly RecordingReportSink _sink = new();
+    private readonly ListLogger _logger = new();
+    private readonly Keyboard _keyboard;
+
+    public KeyboardTests() => _keyboard = new Keyboard(_sink, _logger);
+
+    private static string Report(byte modifiers, params byte[] keys)
+    {
+        var bytes = new byte[8];
+        bytes[0] = modifiers;
+        keys.CopyTo(bytes, 2);
+        return RecordingReportSink.Hex(bytes);
+    }
+
+    /// <summary>keysym (keysymdef.h) → usage (HID Usage Tables 1.5 §10).</summary>
+    public static TheoryData<uint, byte> SpecialKeys => new()
+    {
+        { 0xFF0D, 0x28 }, // Return → Keyboard Return (ENTER)
+        { 0xFF8D, 0x58 }, // KP_Enter → Keypad ENTER
+        { 0xFF09, 0x2B }, // Tab
+        { 0xFF08, 0x2A }, // BackSpace → Keyboard DELETE (Backspace)
+        { 0xFF1B, 0x29 }, // Escape
+        { 0xFFFF, 0x4C }, // Delete → Keyboard Delete Forward
+        { 0xFF63, 0x49 }, // Insert
+        { 0xFF50, 0x4A }, // Home
+        { 0xFF57, 0x4D }, // End
+        { 0xFF55, 0x4B }, // Prior (Page_Up)
+        { 0xFF56, 0x4E }, // Next (Page_Down)
+        { 0xFF51, 0x50 }, // Left
+        { 0xFF52, 0x52 }, // Up
+        { 0xFF53, 0x4F }, // Right
+        { 0xFF54, 0x51 }, // Down
+        { 0xFFBE, 0x3A }, { 0xFFBF, 0x3B }, { 0xFFC0, 0x3C }, { 0xFFC1, 0x3D }, // F1..F4
+        { 0xFFC2, 0x3E }, { 0xFFC3, 0x3F }, { 0xFFC4, 0x40 }, { 0xFFC5, 0x41 }, // F5..F8
+        { 0xFFC6, 0x42 }, { 0xFFC7, 0x43 }, { 0xFFC8, 0x44 }, { 0xFFC9, 0x45 }, // F9..F12
+        { 0xFF61, 0x46 }, // Print → PrintScreen
+        { 0xFF15, 0x46 }, // Sys_Req (Alt+Print) → PrintScreen, the client's Alt still held
+        { 0xFF13, 0x48 }, // Pause
+        { 0xFF6B, 0x48 }, // Break (Ctrl+Pause) → Pause
+        { 0xFF67, 0x65 }, // Menu → Keyboard Application
+        { 0xFFE5, 0x39 }, // Caps_Lock
+        { 0xFF7F, 0x53 }, // Num_Lock → Keypad Num Lock and Clear
+        { 0xFF14, 0x47 }, // Scroll_Lock
+        { 0xFFB0, 0x62 }, // KP_0
+        { 0xFFB1, 0x59 }, { 0xFFB2, 0x5A }, { 0xFFB3, 0x5B }, { 0xFFB4, 0x5C }, { 0xFFB5, 0x5D }, // KP_1..KP_5
+        { 0xFFB6, 0x5E }, { 0xFFB7, 0x5F }, { 0xFFB8, 0x60 }, { 0xFFB9, 0x61 },                  // KP_6..KP_9
+        { 0xFFAB, 0x57 }, // KP_Add
+        { 0xFFAD, 0x56 }, // KP_Subtract
+        { 0xFFAA, 0x55 }, // KP_Multiply
+        { 0xFFAF, 0x54 }, // KP_Divide
+        { 0xFFAE, 0x63 }, // KP_Decimal → Keypad . and Delete
+        { 0xFFBD, 0x67 }, // KP_Equal
+        { 0xFFAC, 0x85 }, // KP_Separator → Keypad Comma
+        { 0xFF95, 0x4A }, // KP_Home (Num Lock off at the client) → Home
+        { 0xFF9F, 0x4C }, // KP_Delete → Delete Forward
+        { 0xFFCA, 0x68 }, // F13
+        { 0xFFD5, 0x73 }, // F24
+    };
+
+    [Theory, MemberData(nameof(SpecialKeys))]
+    public void SpecialKey_PressAndRelease(uint keysym, byte usage)
+    {
+        _keyboard.KeyEvent(keysym, down: true);
+        _keyboard.KeyEvent(keysym, down: false);
+
+        Assert.Equal([Report(0, usage), AllUp], _sink.Reports);
+    }
+
+    [Theory, MemberData(nameof(SpecialKeys))]
+    public void SpecialKey_KeepsTheClientsShift(uint keysym, byte usage)
+    {
+        _keyboard.KeyEvent(ShiftL, down: true);
+        _keyboard.KeyEvent(keysym, down: true);
+        _keyboard.KeyEvent(keysym, down: false);
+
+        Assert.Equal([Report(0x02), Report(0x02, usage), Report(0x02)], _sink.Reports);
+    }
+
+    /// <summary>keysym → modifier byte bit (HID 1.11 Appendix B.1 order).</summary>
+    public static TheoryData<uint, byte> Modifiers => new()
+    {
+        { 0xFFE3, 0x01 }, // Control_L
+        { 0xFFE1, 0x02 }, // Shift_L
+        { 0xFFE9, 0x04 }, // Alt_L
+        { 0xFFE7, 0x04 }, // Meta_L, treated as Alt
+        { 0xFFEB, 0x08 }, // Super_L → Left GUI
+        { 0xFFE4, 0x10 }, // Control_R
+        { 0xFFE2, 0x20 }, // Shift_R
+        { 0xFFEA, 0x40 }, // Alt_R
+        { 0xFFE8, 0x40 }, // Meta_R, treated as Alt
+        { 0xFE03, 0x40 }, // ISO_Level3_Shift (AltGr) → Right Alt
+        { 0xFFEC, 0x80 }, // Super_R → Right GUI
+    };
+
+    [Theory, MemberData(nameof(Modifiers))]
+    public void Modifier_SetsItsBitOnly(uint keysym, byte bit)
+    {
+        _keyboard.KeyEvent(keysym, down: true);
+        _keyboard.KeyEvent(keysym, down: false);
+
+        Assert.Equal([Report(bit), AllUp], _sink.Reports);
+    }
+
+    [Fact]
+    public void IsoLeftTab_IsShiftTab()
+    {
+        _keyboard.KeyEvent(0xFE20, down: true);
+        _keyboard.KeyEvent(0xFE20, down: false);
+
+        Assert.Equal([Report(0x02, 0x2B), AllUp], _sink.Reports);
+    }
+
+    [Fact]
+    public void IsoLeftTab_WithShiftAlreadyHeld_KeepsShiftAfterwards()
+    {
+        _keyboard.KeyEvent(ShiftL, down: true);
+        _keyboard.KeyEvent(0xFE20, down: true);
+        _keyboard.KeyEvent(0xFE20, down: false);
+
+        Assert.Equal([Report(0x02), Report(0x02, 0x2B), Report(0x02)], _sink.Reports);
+    }
+
+    [Fact]
+    public void CtrlC()
+    {
+        _keyboard.KeyEvent(ControlL, true);
+        _keyboard.KeyEvent('c', true);
+        _keyboard.KeyEvent('c', false);
+        _keyboard.KeyEvent(ControlL, false);
+
+        Assert.Equal([Report(0x01), Report(0x01, 0x06), Report(0x01), AllUp], _sink.Reports);
+    }
+
+    [Fact]
+    public void AltShiftT_AsAClientSendsIt()
+    {
+        _keyboard.KeyEvent(AltL, true);
+        _keyboard.KeyEvent(ShiftL, true);
+        _keyboard.KeyEvent('T', true);  // the client reports the shifted keysym
+        _keyboard.KeyEvent('T', false);
+        _keyboard.KeyEvent(ShiftL, false);
+        _keyboard.KeyEvent(AltL, false);
+
+        Assert.Equal(
+            [Report(0x04), Report(0x06), Report(0x06, 0x17), Report(0x06), Report(0x04), AllUp],
+            _sink.Reports);
+    }
+
+    [Fact]
+    public void CtrlAltDelete()
+    {
+        _keyboard.KeyEvent(ControlL, true);
+        _keyboard.KeyEvent(AltL, true);
+        _keyboard.KeyEvent(Delete, true);
+
+        Assert.Equal([Report(0x01), Report(0x05), Report(0x05, 0x4C)], _sink.Reports);
+    }
+
+    [Fact]
+    public void CapitalWithoutShift_AddsShiftForTheKeyOnly()
+    {
+        _keyboard.KeyEvent('A', true);
+        _keyboard.KeyEvent('A', false);
+
+        Assert.Equal(["02 00 04 00 00 00 00 00", AllUp], _sink.Reports);
+    }
+
+    [Fact]
+    public void DigitWithShiftHeld_LiftsShiftThenRestoresIt()
+    {
+        _keyboard.KeyEvent(ShiftL, true);
+        _keyboard.KeyEvent('1', true);
+        _keyboard.KeyEvent('1', false);
+
+        Assert.Equal(["02 00 00 00 00 00 00 00", "00 00 1E 00 00 00 00 00", "02 00 00 00 00 00 00 00"], _sink.Reports);
+    }
+
+    [Fact]
+    public void CapitalWithRightShiftHeld_KeepsRightShift()
+    {
+        _keyboard.KeyEvent(ShiftR, true);
+        _keyboard.KeyEvent('A', true);
+
+        Assert.Equal([Report(0x20), Report(0x20, 0x04)], _sink.Reports);
+    }
+
+    [Fact]
+    public void LowercaseWithBothShiftsHeld_LiftsBoth()
+    {
+        _keyboard.KeyEvent(ShiftL, true);
+        _keyboard.KeyEvent(ShiftR, true);
+        _keyboard.KeyEvent('a', true);
+        _keyboard.KeyEvent('a', false);
+
+        Assert.Equal([Report(0x02), Report(0x22), Report(0x00, 0x04), Report(0x22)], _sink.Reports);
+    }
+
+    [Fact]
+    public void ShiftOverride_DoesNotTouchOtherModifiers()
+    {
+        _keyboard.KeyEvent(ControlL, true);
+        _keyboard.KeyEvent(ShiftL, true);
+        _keyboard.KeyEvent(';', true); // Ctrl+; needs Shift lifted, Ctrl kept
+
+        Assert.Equal([Report(0x01), Report(0x03), Report(0x01, 0x33)], _sink.Reports);
+    }
+
+    [Fact]
+    public void OverlappingKeys_TheNewestKeyDecidesShift()
+    {
+        _keyboard.KeyEvent('H', true);
+        _keyboard.KeyEvent('e', true);   // 'H' still held: Shift goes up for 'e'
+        _keyboard.KeyEvent('H', false);
+        _keyboard.KeyEvent('e', false);
+
+        Assert.Equal(
+            [Report(0x02, 0x0B), Report(0x00, 0x0B, 0x08), Report(0x00, 0x08), AllUp],
+            _sink.Reports);
+    }
+
+    [Fact]
+    public void ReleasingTheNewestKey_HandsShiftBackToTheOlderKey()
+    {
+        _keyboard.KeyEvent('a', true);
+        _keyboard.KeyEvent('B', true);
+        _keyboard.KeyEvent('B', false);
+
+        Assert.Equal([Report(0x00, 0x04), Report(0x02, 0x04, 0x05), Report(0x00, 0x04)], _sink.Reports);
+    }
+
+    [Fact]
+    public void ReleaseIsMatchedByUsageNotKeysym()
+    {
+        _keyboard.KeyEvent('a', true);
+        _keyboard.KeyEvent('A', false);
+
+        Assert.Equal([Report(0, 0x04), AllUp], _sink.Reports);
+    }
+
+    [Fact]
+    public void UnmatchedRelease_IsIgnored()
+    {
+        _keyboard.KeyEvent('q', false);
+        _keyboard.KeyEvent(ShiftL, false);
+
+        Assert.Empty(_sink.Reports);
+    }
+
+    [Fact]
+    public void RepeatedPress_SendsNothingNew()
+    {
+        _keyboard.KeyEvent('x', true);
+        _keyboard.KeyEvent('x', true); // client auto-repeat
+        _keyboard.KeyEvent('x', true);
+
+        Assert.Equal([Report(0, 0x1B)], _sink.Reports);
+    }
+
+    [Fact]
+    public void SeventhKey_IsIgnoredWithADebugLine_AndItsReleaseToo()
+    {
+        foreach (char c in "abcdef")
+            _keyboard.KeyEvent(c, true);
+        _sink.Clear();
+
+        _keyboard.KeyEvent('g', true);
+        _keyboard.KeyEvent('g', false);
+        Assert.Empty(_sink.Reports);
+        Assert.Contains(_logger.Entries, e => e.Level == LogLevel.Debug && e.EventId == 2);
+
+        _keyboard.KeyEvent('a', false);
+        Assert.Equal([Report(0, 0x05, 0x06, 0x07, 0x08, 0x09)], _sink.Reports);
+    }
+
+    [Fact]
+    public void SixKeys_AllReported()
+    {
+        foreach (char c in "abcdef")
+            _keyboard.KeyEvent(c, true);
+
+        Assert.Equal(Report(0, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09), _sink.Reports[^1]);
+    }
+
+    [Theory]
+    [InlineData(0x00E9u)]      // eacute: no key on a US layout
+    [InlineData(0x20ACu)]      // EuroSign
+    [InlineData(0x0100_20ACu)] // U+20AC as a Unicode keysym
+    [InlineData(0xFE50u)]      // dead_grave
+    [InlineData(0xFF9Du)]      // KP_Begin
+    [InlineData(0x0000u)]      // NoSymbol
+    public void KeysymWithNoUsKey_IsIgnoredWithADebugLine(uint keysym)
+    {
+        _keyboard.KeyEvent(keysym, true);
+        _keyboard.KeyEvent(keysym, false);
+
+        Assert.Empty(_sink.Reports);
+        Assert.All(_logger.Entries, e => Assert.Equal(LogLevel.Debug, e.Level));
+        Assert.Equal(2, _logger.Entries.Count(e => e.EventId == 1));
+    }
+
+    [Fact]
+    public void ReleaseAll_WithNothingHeld_StillSendsAllZero()
+    {
+        _keyboard.ReleaseAll();
+
+        Assert.Equal([AllUp], _sink.Reports);
+    }
+
+    [Fact]
+    public void ReleaseAll_ForgetsHeldKeysAndModifiers()
+    {
+        _keyboard.KeyEvent(ControlL, true);
+        _keyboard.KeyEvent('z', true);
+        _keyboard.ReleaseAll();
+        _sink.Clear();
+
+        _keyboard.KeyEvent('z', false);       // already released: nothing to send
+        _keyboard.KeyEvent('y', true);
+
+        Assert.Equal([Report(0, 0x1C)], _sink.Reports);
+    }
+
+    [Fact]
+    public void ConcurrentTyping_EveryReportIsWellFormed_AndReleaseAllEndsClean()
+    {
+        var sink = new RecordingReportSink();
+        var keyboard = new Keyboard(sink, NullLogger.Instance);
+        Parallel.For(0, 4, viewer =>
+        {
+            for (int i = 0; i < 2_000; i++)
+            {
+                uint keysym = (uint)('a' + (viewer * 7 + i) % 26);
+                keyboard.KeyEvent(keysym, true);
+                keyboard.KeyEvent(keysym, false);
+            }
+        });
+        keyboard.ReleaseAll();
+
+        Assert.All(sink.Reports, r => Assert.Equal(23, r.Length));
+        Assert.Equal(AllUp, sink.Reports[^1]);
+    }
+}
