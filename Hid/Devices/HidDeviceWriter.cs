@@ -145,10 +145,9 @@ public sealed class HidDeviceWriter : IHidReportSink, IDisposable
                 pending = _queue.Count;
             HidLog.FlushTimedOut(_logger, _path, pending, DisposeFlushBudgetMs);
             _abandon = true; // the thread exits after its current bounded wait and closes the fd itself
-            return;
         }
-        _wake.Dispose();
-        _stop.Dispose();
+        // The two events are deliberately not disposed: a Send racing with Dispose may still Set _wake, and a
+        // ManualResetEventSlim whose WaitHandle was never taken owns no OS handle.
     }
 
     private void Run()

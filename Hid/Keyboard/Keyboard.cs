@@ -35,6 +35,8 @@ public sealed class Keyboard
     private HeldKeys _heldShift; // ShiftRequirement per held key, parallel to _heldUsages
     private ulong _lastSent;     // last report sent, as 8 bytes little-endian; all keys up at start
 
+    /// <param name="sink">Receives each 8-byte report; called under the keyboard's lock, so it must not block.</param>
+    /// <param name="logger">Debug lines for ignored keysyms and ignored seventh keys.</param>
     public Keyboard(IHidReportSink sink, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(sink);

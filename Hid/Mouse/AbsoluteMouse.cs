@@ -32,6 +32,7 @@ public sealed class AbsoluteMouse
     private byte _lastMask;
     private bool _sentAny;
 
+    /// <param name="sink">Receives each 7-byte report; called under the mouse's lock, so it must not block.</param>
     public AbsoluteMouse(IHidReportSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
