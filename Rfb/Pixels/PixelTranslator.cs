@@ -90,11 +90,20 @@ public sealed class PixelTranslator
     /// <summary>The table path for every format; also the reference the vector path is tested against.</summary>
     internal void TranslateRowScalar(ReadOnlySpan<uint> source, Span<uint> destination)
     {
-        uint[] red = _red, green = _green, blue = _blue;
-        for (int i = 0; i < destination.Length; i++)
+        if (source.Length < destination.Length) throw new ArgumentException("Source is shorter than destination.", nameof(source));
+        // Indices are masked to 0..255 and the tables hold 256 entries, so the unchecked loads stay in bounds;
+        // dropping the three bounds checks per pixel is worth ~2x on this loop.
+        ref uint red = ref MemoryMarshal.GetArrayDataReference(_red);
+        ref uint green = ref MemoryMarshal.GetArrayDataReference(_green);
+        ref uint blue = ref MemoryMarshal.GetArrayDataReference(_blue);
+        ref uint s = ref MemoryMarshal.GetReference(source);
+        ref uint d = ref MemoryMarshal.GetReference(destination);
+        for (nint i = 0; i < destination.Length; i++)
         {
-            uint p = source[i];
-            destination[i] = red[(p >> 16) & 0xFF] | green[(p >> 8) & 0xFF] | blue[p & 0xFF];
+            uint p = Unsafe.Add(ref s, i);
+            Unsafe.Add(ref d, i) = Unsafe.Add(ref red, (nint)((p >> 16) & 0xFF))
+                                   | Unsafe.Add(ref green, (nint)((p >> 8) & 0xFF))
+                                   | Unsafe.Add(ref blue, (nint)(p & 0xFF));
         }
     }
 

@@ -80,6 +80,9 @@ public sealed class Framebuffer
             {
                 ReadOnlySpan<byte> src = frame.Slice(y * stride, rowBytes);
                 ReadOnlySpan<byte> cur = _pixels.AsSpan(y * rowBytes, rowBytes);
+                // Common case, nothing found yet in this tile row: one linear compare of the whole row; only a
+                // mismatch pays for finding which tiles it falls in.
+                if (dirtyCount == 0 && BytesEqual(src, cur)) continue;
                 for (int tc = 0; tc < _columns; tc++)
                 {
                     if (dirty[tc]) continue;
@@ -120,7 +123,7 @@ public sealed class Framebuffer
     }
 
     /// <summary>
-    /// Vector128 equality of two equal-length spans (a tile's row segment: 4..256 bytes, a multiple of 4).
+    /// Vector128 equality of two equal-length spans (a whole row, or a tile's row segment of 4..256 bytes).
     /// 64 bytes per iteration, XOR-OR reduced, so there is one branch per 4 loads; the tail re-reads an overlapping
     /// last vector instead of looping byte by byte.
     /// </summary>
