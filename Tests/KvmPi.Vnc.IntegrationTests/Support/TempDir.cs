@@ -15,6 +15,15 @@ public sealed class TempDir : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>An empty regular file for the server's --keyboard/--mouse reports (it opens the path like a
+    /// device and does not create it).</summary>
+    public string ReportFile(string name)
+    {
+        string path = File(name);
+        System.IO.File.WriteAllBytes(path, []);
+        return path;
+    }
+
     public void Dispose()
     {
         if (Environment.GetEnvironmentVariable("KVMPI_KEEP_TEST_FILES") != null)

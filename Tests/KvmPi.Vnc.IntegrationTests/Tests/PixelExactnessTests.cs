@@ -16,7 +16,7 @@ public sealed class StillVideoServer : IAsyncLifetime
             return; // the tests skip
         Video = TestVideo.CreateStill(Dir.File("still.mjpeg"), frames: 3);
         Server = await ServerProcess.StartAsync("--video", Video.Path, "--fps", "5",
-            "--keyboard", Dir.File("keyboard.hid"), "--mouse", Dir.File("mouse.hid"), "--name", "pixels");
+            "--keyboard", Dir.ReportFile("keyboard.hid"), "--mouse", Dir.ReportFile("mouse.hid"), "--name", "pixels");
     }
 
     public Task DisposeAsync()
@@ -58,7 +58,10 @@ public sealed class PixelExactnessTests(StillVideoServer fixture) : IClassFixtur
     {
         Tools.RequireTurboJpeg();
         var expected = await ExpectedAsync();
-        foreach (string format in new[] { "rgb888", "rgb888be" })
+        // libvncclient 0.9.14 cannot serve as the oracle for ZRLE with big-endian 32 bpp (its 3-byte CPIXEL path
+        // swaps channels even against TigerVNC's Xvnc), so that one combination is left out here.
+        string[] formats = encoding == "zrle" ? ["rgb888"] : ["rgb888", "rgb888be"];
+        foreach (string format in formats)
         {
             var actual = await ProbeFrameAsync(encoding, format);
             await RgbImage.AssertEqualAsync(expected, actual, $"{encoding} {format}", fixture.Dir);
