@@ -53,6 +53,29 @@ public sealed class TurboJpegDecoderTests
         Assert.Equal((64, 64), (decoder.Width, decoder.Height));
     }
 
+    [Fact]
+    public void SteadyStateDecodingAndSplittingAllocateNothing()
+    {
+        byte[] a = TestJpegEncoder.Gradient(320, 240), b = TestJpegEncoder.Solid(320, 240, 1, 2, 3);
+        byte[] stream = [.. a, .. b, .. a, .. b];
+        using var decoder = new TurboJpegDecoder();
+        using var reader = new MjpegStreamReader(new MemoryStream(stream));
+        for (int warmUp = 0; warmUp < 2; warmUp++)
+        {
+            reader.ReadNext(out ReadOnlySpan<byte> jpeg);
+            decoder.Decode(jpeg);
+        }
+
+        int good = 0; // counted, not asserted, inside the measurement: Assert itself allocates
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 2; i++)
+            if (reader.ReadNext(out ReadOnlySpan<byte> jpeg) == MjpegReadResult.Frame && decoder.Decode(jpeg) == JpegDecodeResult.Decoded)
+                good++;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(2, good);
+        Assert.Equal(0, allocated);
+    }
+
     internal static void AssertPixelNear(ReadOnlySpan<byte> bgrx, int offset, int b, int g, int r, int tolerance = 6)
     {
         Assert.InRange(bgrx[offset], b - tolerance, b + tolerance);
