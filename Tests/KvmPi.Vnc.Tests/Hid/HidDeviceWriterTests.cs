@@ -57,6 +57,38 @@ public sealed class HidDeviceWriterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void RegularFile_ConcurrentSenders_EveryReportWholeAndEachSendersOrderKept()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            using (var writer = new HidDeviceWriter(path, Length, _logger))
+            {
+                // 4 × 100 stays below the queue capacity, so nothing may be dropped even if the writer lags.
+                Parallel.For(0, 4, sender =>
+                {
+                    for (int i = 0; i < 100; i++)
+                        writer.Send(NumberedReport(sender * 1_000 + i));
+                });
+            }
+
+            byte[] bytes = File.ReadAllBytes(path);
+            Assert.Equal(400 * Length, bytes.Length);
+            var reports = bytes.Chunk(Length).ToArray();
+            Assert.All(reports, r => Assert.Equal(0xA5, r[7]));
+            for (int sender = 0; sender < 4; sender++)
+            {
+                int[] sequence = [.. reports.Select(r => r[0] << 8 | r[2]).Where(n => n / 1_000 == sender)];
+                Assert.Equal(Enumerable.Range(sender * 1_000, 100), sequence);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void MissingPath_IsNotCreated_AndIsLoggedOnce()
     {
         string path = Path.Combine(Path.GetTempPath(), "kvmpi-no-such-hidg-" + Guid.NewGuid());
