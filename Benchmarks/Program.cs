@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: MIT
 using BenchmarkDotNet.Running;
+using KvmPi.Vnc.Benchmarks.KeyLatency;
 
 namespace KvmPi.Vnc.Benchmarks;
 
 public static class BenchmarkProgram
 {
-    public static void Main(string[] args) =>
+    /// <summary>
+    /// <c>keylatency [events]</c> runs the end-to-end key latency tool; anything else goes to BenchmarkDotNet
+    /// (e.g. <c>--filter '*Zrle*'</c>).
+    /// </summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "keylatency") return KeyLatencyTool.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+        return 0;
+    }
 }
