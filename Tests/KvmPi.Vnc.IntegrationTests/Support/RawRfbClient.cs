@@ -152,6 +152,56 @@ public sealed class RawRfbClient : IDisposable
         return new ServerInit(U16(0), U16(2), h[4], h[5], h[6] != 0, h[7] != 0, U16(8), U16(10), U16(12), h[14], h[15], h[16], name);
     }
 
+    /// <summary>
+    /// Reads one FramebufferUpdate (skipping Bell and ServerCutText) into <paramref name="framebuffer"/>
+    /// (32 bpp, stride width * 4). Handles Raw (0), and ZRLE (16) through <paramref name="zrle"/>.
+    /// Returns the number of pixels covered.
+    /// </summary>
+    public async Task<long> ReadFramebufferUpdateAsync(byte[] framebuffer, int width, ZrleDecoder? zrle, TimeSpan timeout)
+    {
+        while (true)
+        {
+            byte type = (await ReadExactAsync(1, timeout))[0];
+            if (type == 2)
+                continue; // Bell
+            if (type == 3)
+            {
+                byte[] h = await ReadExactAsync(7, timeout);
+                await ReadExactAsync((int)BinaryPrimitives.ReadUInt32BigEndian(h.AsSpan(3)), timeout);
+                continue;
+            }
+            if (type != 0)
+                throw new InvalidDataException($"unexpected server message type {type}");
+            byte[] header = await ReadExactAsync(3, timeout);
+            int count = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(1));
+            long covered = 0;
+            for (int r = 0; r < count; r++)
+            {
+                byte[] rh = await ReadExactAsync(12, timeout);
+                int x = BinaryPrimitives.ReadUInt16BigEndian(rh), y = BinaryPrimitives.ReadUInt16BigEndian(rh.AsSpan(2));
+                int w = BinaryPrimitives.ReadUInt16BigEndian(rh.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(rh.AsSpan(6));
+                int encoding = BinaryPrimitives.ReadInt32BigEndian(rh.AsSpan(8));
+                if (encoding == 0)
+                {
+                    byte[] pixels = await ReadExactAsync(w * h * 4, timeout);
+                    for (int row = 0; row < h; row++)
+                        Array.Copy(pixels, row * w * 4, framebuffer, ((y + row) * width + x) * 4, w * 4);
+                }
+                else if (encoding == 16 && zrle != null)
+                {
+                    uint length = BinaryPrimitives.ReadUInt32BigEndian(await ReadExactAsync(4, timeout));
+                    zrle.DecodeRect(await ReadExactAsync(checked((int)length), timeout), x, y, w, h, framebuffer, width);
+                }
+                else
+                {
+                    throw new InvalidDataException($"unexpected rectangle encoding {encoding}");
+                }
+                covered += (long)w * h;
+            }
+            return covered;
+        }
+    }
+
     // ---- client-to-server messages ----
 
     public static byte[] SetPixelFormat(byte bpp, byte depth, bool bigEndian, bool trueColour, ushort rmax, ushort gmax,

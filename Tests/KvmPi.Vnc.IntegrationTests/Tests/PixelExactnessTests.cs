@@ -113,4 +113,50 @@ public sealed class PixelExactnessTests(StillVideoServer fixture) : IClassFixtur
         Assert.False(viewer.HasExited, "the viewer quit: " + viewer.Log);
         await RgbImage.AssertEqualAsync(expected, shot, "TigerVNC viewer screenshot", fixture.Dir);
     }
+
+    /// <summary>
+    /// ZRLE with 3-byte CPIXELs in both byte orders and both placements (colour in the low or high 3 bytes),
+    /// checked with the test's own decoder written from the specification (libvncclient mis-decodes the big-endian
+    /// case even against Xvnc).
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(false, 16, 8, 0)]
+    [InlineData(true, 0, 8, 16)]
+    [InlineData(true, 16, 8, 0)]
+    [InlineData(false, 24, 16, 8)]
+    [InlineData(true, 8, 16, 24)]
+    public async Task Zrle_32bpp_cpixels_decode_to_the_video_in_both_byte_orders(bool bigEndian, int redShift, int greenShift, int blueShift)
+    {
+        Tools.RequireTurboJpeg();
+        var expected = await ExpectedAsync();
+        int w = fixture.Video.Width, h = fixture.Video.Height;
+        using var client = await RawRfbClient.ConnectAsync(fixture.Server.Port);
+        await client.HandshakeNoneAsync();
+        await client.SendAsync(RawRfbClient.SetPixelFormat(32, 24, bigEndian, true, 255, 255, 255, (byte)redShift, (byte)greenShift, (byte)blueShift));
+        await client.SendAsync(RawRfbClient.SetEncodings(16));
+        await client.SendAsync(RawRfbClient.UpdateRequest(false, 0, 0, w, h));
+        bool lowBytes = Math.Max(redShift, Math.Max(greenShift, blueShift)) <= 16;
+        using var zrle = new ZrleDecoder(bigEndian, lowBytes);
+        var fb = new byte[w * h * 4];
+        long covered = 0;
+        for (int i = 0; i < 10 && covered < (long)w * h; i++)
+        {
+            covered += await client.ReadFramebufferUpdateAsync(fb, w, zrle, TimeSpan.FromSeconds(10));
+            if (covered < (long)w * h)
+                await client.SendAsync(RawRfbClient.UpdateRequest(true, 0, 0, w, h));
+        }
+        Assert.True(covered >= (long)w * h, $"only {covered} of {w * h} pixels arrived");
+        var rgb = new byte[w * h * 3];
+        for (int p = 0; p < w * h; p++)
+        {
+            uint v = bigEndian
+                ? (uint)(fb[p * 4] << 24 | fb[p * 4 + 1] << 16 | fb[p * 4 + 2] << 8 | fb[p * 4 + 3])
+                : (uint)(fb[p * 4 + 3] << 24 | fb[p * 4 + 2] << 16 | fb[p * 4 + 1] << 8 | fb[p * 4]);
+            rgb[p * 3] = (byte)(v >> redShift);
+            rgb[p * 3 + 1] = (byte)(v >> greenShift);
+            rgb[p * 3 + 2] = (byte)(v >> blueShift);
+        }
+        await RgbImage.AssertEqualAsync(expected, new RgbImage(w, h, rgb),
+            $"ZRLE {(bigEndian ? "big" : "little")}-endian shifts {redShift}/{greenShift}/{blueShift}");
+    }
 }
