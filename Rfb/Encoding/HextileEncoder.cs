@@ -112,8 +112,16 @@ public sealed class HextileEncoder : IRectEncoder
         }
         else
         {
-            bg = MostFrequent(px, stride, tw, th);
+            bg = MostFrequent(px, stride, tw, th, out int distinct);
             mask |= AnySubrects | SubrectsColoured;
+            // Every colour but the background needs at least one coloured sub-rectangle: if even that lower bound
+            // exceeds raw (noisy photo tiles), skip the sub-rectangle search.
+            if (2 + (long)(distinct - 1) * (2 + bpp) > rawSize)
+            {
+                WriteRawTile(px, stride, tw, th, format, output);
+                state.BackgroundValid = state.ForegroundValid = false;
+                return;
+            }
         }
 
         if (!state.BackgroundValid || state.Background != bg)
@@ -226,8 +234,9 @@ public sealed class HextileEncoder : IRectEncoder
         return true;
     }
 
-    private uint MostFrequent(ReadOnlySpan<uint> px, int stride, int tw, int th)
+    private uint MostFrequent(ReadOnlySpan<uint> px, int stride, int tw, int th, out int distinct)
     {
+        distinct = 0;
         if (++_stamp == int.MaxValue)
         {
             Array.Clear(_stamps);
@@ -250,6 +259,7 @@ public sealed class HextileEncoder : IRectEncoder
                     _stamps[slot] = stamp;
                     _keys[slot] = p;
                     n = _counts[slot] = 1;
+                    distinct++;
                 }
                 else
                 {
