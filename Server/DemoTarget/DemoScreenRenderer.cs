@@ -17,6 +17,10 @@ internal sealed class DemoScreenRenderer
     private static readonly uint[] IconColours = [DemoPalette.IconRed, DemoPalette.IconYellow, DemoPalette.IconGreen];
 
     private readonly char[] _status = new char[160]; // formatted in place each frame instead of building strings
+    private int _statusLength;
+
+    /// <summary>The status line as last drawn, for tests.</summary>
+    public string StatusText => new(_status, 0, _statusLength);
 
     public void Render(BgrxCanvas canvas, DemoLayout layout, DemoConsole console, DemoPointer pointer)
     {
@@ -132,6 +136,7 @@ internal sealed class DemoScreenRenderer
             text.Append(pointer.LastClickY);
         }
         ReadOnlySpan<char> written = text.Written;
+        _statusLength = written.Length;
         canvas.DrawText(8, layout.StatusBarTop + (DemoLayout.StatusBarHeight - ConsoleFont.GlyphHeight) / 2,
             written, 1, DemoPalette.StatusText);
     }

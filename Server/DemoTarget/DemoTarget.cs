@@ -106,6 +106,13 @@ public sealed class DemoTarget : IFrameSource
             return new DemoConsoleSnapshot([.. _console.Lines], new string(_console.Input), _keyboard.CapsLock);
     }
 
+    /// <summary>For tests: the status line of the last rendered frame.</summary>
+    internal string ReadStatusLine()
+    {
+        lock (_gate)
+            return _renderer.StatusText;
+    }
+
     private void RenderAndDeliver(IFrameSink sink, bool force)
     {
         lock (_gate)

@@ -47,6 +47,8 @@ public sealed class DemoTargetScreenTests
         Assert.Equal(red, frame.PixelAt(409, 297)); // a 7x7 square around the click
         Assert.Equal(red, frame.PixelAt(415, 303));
         Assert.NotEqual(red, frame.PixelAt(412, 305));
+        Assert.EndsWith("left click at 412,300", target.ReadStatusLine(), StringComparison.Ordinal);
+        Assert.StartsWith("pointer 40,500  buttons ---", target.ReadStatusLine(), StringComparison.Ordinal);
         await cts.CancelAsync();
         await run;
     }
