@@ -88,6 +88,7 @@ internal sealed partial class ClientSession : IClientMessageHandler
             _updateSignal.Set();
             if (updates is not null)
                 await updates.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _zrle?.Dispose();   // the update loop, its only user, has ended
             if (_sentInput)
                 _server.Desktop.ReleaseAllInput();   // no key stays pressed, however the viewer left
             await _input.CompleteAsync().ConfigureAwait(false);
