@@ -26,13 +26,19 @@ internal sealed class DemoConsole(Action<int, int> changeMode)
     /// <summary>Lines above the prompt, oldest first (commands as typed, with the prompt, and their output).</summary>
     public IReadOnlyList<string> Lines => _lines;
 
+    /// <summary>Goes up by one on every change of what the console shows, so the target renders only real changes.</summary>
+    public int Version { get; private set; }
+
     /// <summary>What has been typed on the prompt line so far.</summary>
     public ReadOnlySpan<char> Input => _input.AsSpan(0, _inputLength);
 
     public void Type(char c)
     {
         if (_inputLength < MaxInputLength)
+        {
             _input[_inputLength++] = c;
+            Version++;
+        }
     }
 
     /// <summary>Tab moves to the next multiple of 8 columns of the whole line, as a terminal's tab stops do.</summary>
@@ -45,11 +51,18 @@ internal sealed class DemoConsole(Action<int, int> changeMode)
     public void Backspace()
     {
         if (_inputLength > 0)
+        {
             _inputLength--;
+            Version++;
+        }
     }
 
     /// <summary>Ctrl+L: clears the screen but keeps the line being typed, as bash does.</summary>
-    public void ClearScreen() => _lines.Clear();
+    public void ClearScreen()
+    {
+        _lines.Clear();
+        Version++;
+    }
 
     /// <summary>Ctrl+C: abandons the line, which stays visible with "^C" after it.</summary>
     public void Interrupt()
@@ -63,6 +76,7 @@ internal sealed class DemoConsole(Action<int, int> changeMode)
     {
         string line = new(Input);
         _inputLength = 0;
+        Version++;
         AddLine(Prompt + line);
         Execute(line.Trim());
     }
@@ -81,10 +95,10 @@ internal sealed class DemoConsole(Action<int, int> changeMode)
                 AddLine($"mode WxH ({MinWidth}x{MinHeight}..{MaxWidth}x{MaxHeight})");
                 break;
             case "clear":
-                _lines.Clear();
+                ClearScreen();
                 break;
             case "echo":
-                AddLine(argument);
+                AddLine(argument.TrimStart());
                 break;
             case "mode":
                 if (TryParseMode(argument.Trim(), out int width, out int height))
@@ -116,5 +130,6 @@ internal sealed class DemoConsole(Action<int, int> changeMode)
         if (_lines.Count == MaxLines)
             _lines.RemoveAt(0);
         _lines.Add(line);
+        Version++;
     }
 }

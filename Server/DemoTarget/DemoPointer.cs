@@ -31,8 +31,9 @@ internal sealed class DemoPointer
     public int RawX { get; private set; }
     public int RawY { get; private set; }
     public byte Buttons { get; private set; }
-    public int LastWheel { get; private set; }
-    public int LastPan { get; private set; }
+    /// <summary>Sum of all wheel and pan steps: shown instead of the last value, which is almost always 0.</summary>
+    public int WheelTotal { get; private set; }
+    public int PanTotal { get; private set; }
     public bool HasMoved { get; private set; }
 
     /// <summary>"left", "right" or "middle", or null before the first click.</summary>
@@ -44,15 +45,22 @@ internal sealed class DemoPointer
     public (int X, int Y) Marker(int index) => _markers[index];
 
     /// <summary>Applies one report; returns false (and changes nothing) for a report too short to be one.</summary>
-    public bool Apply(ReadOnlySpan<byte> report, int screenWidth, int screenHeight)
+    /// <param name="changed">Whether anything the screen shows changed (a repeated report changes nothing).</param>
+    public bool Apply(ReadOnlySpan<byte> report, int screenWidth, int screenHeight, out bool changed)
     {
+        changed = false;
         if (report.Length < ReportLengthWithoutPan)
             return false;
         byte buttons = report[0];
-        RawX = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(report[1..]), (ushort)MaxCoordinate);
-        RawY = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(report[3..]), (ushort)MaxCoordinate);
-        LastWheel = (sbyte)report[5];
-        LastPan = report.Length > 6 ? (sbyte)report[6] : 0;
+        int x = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(report[1..]), (ushort)MaxCoordinate);
+        int y = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(report[3..]), (ushort)MaxCoordinate);
+        int wheel = (sbyte)report[5];
+        int pan = report.Length > 6 ? (sbyte)report[6] : 0;
+        changed = !HasMoved || x != RawX || y != RawY || buttons != Buttons || wheel != 0 || pan != 0;
+        RawX = x;
+        RawY = y;
+        WheelTotal += wheel;
+        PanTotal += pan;
         HasMoved = true;
 
         byte pressed = (byte)(buttons & ~Buttons);

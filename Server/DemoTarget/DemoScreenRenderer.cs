@@ -22,14 +22,14 @@ internal sealed class DemoScreenRenderer
     /// <summary>The status line as last drawn, for tests.</summary>
     public string StatusText => new(_status, 0, _statusLength);
 
-    public void Render(BgrxCanvas canvas, DemoLayout layout, DemoConsole console, DemoPointer pointer)
+    public void Render(BgrxCanvas canvas, DemoLayout layout, DemoConsole console, DemoPointer pointer, bool capsLock)
     {
         canvas.Resize(layout.Width, layout.Height);
         canvas.FillRectangle(0, 0, layout.Width, layout.Height, DemoPalette.Desktop);
         DrawTopBar(canvas, layout);
         DrawIcons(canvas, layout);
         DrawConsoleWindow(canvas, layout, console);
-        DrawStatusBar(canvas, layout, pointer);
+        DrawStatusBar(canvas, layout, pointer, capsLock);
         for (int i = 0; i < pointer.MarkerCount; i++)
             DrawClickMarker(canvas, pointer.Marker(i));
         if (pointer.HasMoved)
@@ -105,7 +105,7 @@ internal sealed class DemoScreenRenderer
 
     private static int RowsFor(int length, int columns) => Math.Max(1, (length + columns - 1) / columns);
 
-    private void DrawStatusBar(BgrxCanvas canvas, DemoLayout layout, DemoPointer pointer)
+    private void DrawStatusBar(BgrxCanvas canvas, DemoLayout layout, DemoPointer pointer, bool capsLock)
     {
         canvas.FillRectangle(0, layout.StatusBarTop, layout.Width, DemoLayout.StatusBarHeight, DemoPalette.StatusBar);
         int x = DemoPointer.ToPixel(pointer.RawX, layout.Width), y = DemoPointer.ToPixel(pointer.RawY, layout.Height);
@@ -123,9 +123,11 @@ internal sealed class DemoScreenRenderer
         text.Append(middle);
         text.Append(right);
         text.Append("  wheel ");
-        text.Append(pointer.LastWheel);
+        text.Append(pointer.WheelTotal);
         text.Append("  pan ");
-        text.Append(pointer.LastPan);
+        text.Append(pointer.PanTotal);
+        if (capsLock)
+            text.Append("  CAPS");
         if (pointer.LastClickButton is not null)
         {
             text.Append("  |  ");

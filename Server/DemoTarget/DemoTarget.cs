@@ -120,7 +120,7 @@ public sealed class DemoTarget : IFrameSource
             if (!_dirty && !force)
                 return;
             _dirty = false;
-            _renderer.Render(_canvas, _layout, _console, _pointer);
+            _renderer.Render(_canvas, _layout, _console, _pointer, _keyboard.CapsLock);
         }
         // Outside the lock: a slow sink must not hold up input. The canvas is only touched by this loop.
         sink.OnFrame(_canvas.Bytes, _canvas.Width, _canvas.Height, _canvas.Width * 4);
@@ -130,10 +130,12 @@ public sealed class DemoTarget : IFrameSource
     {
         lock (_gate)
         {
-            if (_keyboard.Apply(report))
-                MarkChangedUnsynchronized();
-            else
+            int version = _console.Version;
+            bool capsLock = _keyboard.CapsLock;
+            if (!_keyboard.Apply(report))
                 DemoTargetLog.ReportIgnored(_logger, report.Length, "keyboard");
+            else if (_console.Version != version || _keyboard.CapsLock != capsLock)
+                MarkChangedUnsynchronized(); // key releases and unmapped keys change nothing on screen
         }
     }
 
@@ -141,10 +143,10 @@ public sealed class DemoTarget : IFrameSource
     {
         lock (_gate)
         {
-            if (_pointer.Apply(report, _layout.Width, _layout.Height))
-                MarkChangedUnsynchronized();
-            else
+            if (!_pointer.Apply(report, _layout.Width, _layout.Height, out bool changed))
                 DemoTargetLog.ReportIgnored(_logger, report.Length, "mouse");
+            else if (changed)
+                MarkChangedUnsynchronized();
         }
     }
 

@@ -26,6 +26,26 @@ public sealed class DemoTargetScreenTests
     }
 
     [Fact]
+    public async Task ReportsThatChangeNothingVisibleProduceNoFrame()
+    {
+        var target = new Target();
+        var sink = new RecordingFrameSink();
+        using var cts = new CancellationTokenSource();
+        Task run = target.RunAsync(sink, cts.Token);
+        await sink.WaitForFramesAsync(1, Patience);
+        target.Keyboard.Send(Keys(0));                                   // nothing pressed
+        target.Keyboard.Send(Keys(0, 0x3A));                             // F1: types nothing
+        target.Keyboard.Send(Keys(0));
+        target.Mouse.Send(Pointer(100, 100, 1024, 768));
+        await sink.WaitForFramesAsync(2, Patience);                      // the pointer appeared
+        target.Mouse.Send(Pointer(100, 100, 1024, 768));                 // same place, same buttons
+        await Task.Delay(150);
+        Assert.Equal(2, sink.Frames.Count);
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
     public async Task LeftClickLeavesAMarkerWhereThePointerWas()
     {
         var target = new Target();
@@ -91,16 +111,16 @@ public sealed class DemoTargetScreenTests
             console.Type(c);
         console.Enter();
         var pointer = new DemoPointer();
-        pointer.Apply(Pointer(300, 200, 1024, 768, buttons: 1), 1024, 768);
+        pointer.Apply(Pointer(300, 200, 1024, 768, buttons: 1), 1024, 768, out _);
         var renderer = new DemoScreenRenderer();
         var canvas = new BgrxCanvas();
         var layout = new DemoLayout(1024, 768);
         for (int i = 0; i < 3; i++)
-            renderer.Render(canvas, layout, console, pointer); // warm-up: the canvas buffer is allocated here, code is jitted
+            renderer.Render(canvas, layout, console, pointer, capsLock: true); // warm-up: the canvas buffer is allocated here, code is jitted
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 5; i++)
-            renderer.Render(canvas, layout, console, pointer);
+            renderer.Render(canvas, layout, console, pointer, capsLock: true);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
