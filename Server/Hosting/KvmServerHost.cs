@@ -61,15 +61,11 @@ internal static class KvmServerHost
             }
             else
             {
-#if !HAVE_DEMO_TARGET
-                return Fail("demo target not built yet");
-#else
                 var demo = new DemoTarget.DemoTarget(logger: loggerFactory.CreateLogger("KvmPi.Vnc.DemoTarget"));
                 source = demo;
                 (width, height) = (demo.Width, demo.Height);
                 keyboardSink = options.KeyboardPath is null ? demo.Keyboard : OpenDevice(options.KeyboardPath, 8, loggerFactory, disposables);
                 mouseSink = options.MousePath is null ? demo.Mouse : OpenDevice(options.MousePath, 7, loggerFactory, disposables);
-#endif
             }
 
             var keyboard = new Keyboard(keyboardSink, loggerFactory.CreateLogger("KvmPi.Vnc.Hid"));
