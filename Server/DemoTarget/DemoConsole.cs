@@ -91,8 +91,10 @@ internal sealed class DemoConsole(Action<int, int> changeMode)
             case "":
                 break;
             case "help":
-                AddLine("commands: help, clear, echo TEXT,");
-                AddLine($"mode WxH ({MinWidth}x{MinHeight}..{MaxWidth}x{MaxHeight})");
+                // Short lines: the console is 32 columns wide at 640x480.
+                AddLine("commands: help, clear,");
+                AddLine("echo TEXT, mode WxH");
+                AddLine($"(WxH: {MinWidth}x{MinHeight}..{MaxWidth}x{MaxHeight})");
                 break;
             case "clear":
                 ClearScreen();
