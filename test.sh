@@ -20,7 +20,6 @@ packages=(
   tesseract-ocr-eng
   x11-utils          # xdpyinfo: wait for Xvfb
   xauth
-  fonts-dejavu-core
 )
 
 missing=()
@@ -40,6 +39,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# One line per test plus a summary per test assembly; a hung test run is aborted (and named) after 10 minutes.
 dotnet test KvmPi.Vnc.sln -c Release \
   --logger "console;verbosity=normal" \
+  --blame-hang-timeout 10m --blame-hang-dump-type none \
   "$@"
