@@ -21,9 +21,9 @@ namespace KvmPi.Vnc.Hid.Devices;
 ///   at once (ENXIO) and write reports EAGAIN, which poll() can wait on with a timeout.
 ///   O_APPEND: for a regular file every report lands at the end, whole, even if the file is shared or truncated;
 ///   character devices and FIFOs ignore it. O_CLOEXEC: the fd must not leak into child processes.
-///   No O_CREAT: a missing /dev/hidgN means the gadget is not bound yet, and creating a regular file there would
-///   shadow the device node udev creates later, so every report would silently go to a file. A missing path is
-///   retried like any other open failure; tests create their file or FIFO first.</item>
+///   No O_CREAT under /dev: a missing /dev/hidgN means the gadget is not bound yet, and creating a regular file
+///   there would shadow the device node udev creates later, so every report would silently go to a file. A missing
+///   path there is retried like any other open failure. Anywhere else a missing path is a report file to create.</item>
 /// <item><b>Queue.</b> <see cref="QueueCapacity"/> reports; when full the oldest is dropped (reports are full state,
 ///   so the newest is always right). Drops are counted and logged at most every <see cref="LogIntervalMs"/>.</item>
 /// <item><b>Errors.</b> EAGAIN waits up to <see cref="WritableTimeoutMs"/> in poll() for the device to take the
@@ -234,11 +234,18 @@ public sealed class HidDeviceWriter : IHidReportSink, IDisposable
         }
     }
 
+    /// <summary>
+    /// O_CREAT only outside /dev: a report file a user names (--keyboard keys.bin) is created like any output file,
+    /// but a missing /dev/hidgN must stay missing until the gadget creates it (see the remarks above).
+    /// </summary>
+    private int OpenFlags => LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_APPEND | LibC.O_CLOEXEC |
+                             (_path.StartsWith("/dev/", StringComparison.Ordinal) ? 0 : LibC.O_CREAT);
+
     private unsafe bool TryOpen()
     {
         int fd;
         fixed (byte* path = _nullTerminatedPath)
-            fd = LibC.Open(path, LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_APPEND | LibC.O_CLOEXEC, 0);
+            fd = LibC.Open(path, OpenFlags, 0x180 /* 0600: reports are keystrokes, passwords included */);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();

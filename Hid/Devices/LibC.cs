@@ -18,6 +18,7 @@ internal static unsafe partial class LibC
     private const string Library = "libc";
 
     public const int O_WRONLY = 0x1;
+    public const int O_CREAT = 0x40;       // 0100
     public const int O_APPEND = 0x400;     // 02000
     public const int O_NONBLOCK = 0x800;   // 04000
     public const int O_CLOEXEC = 0x80000;  // 02000000

@@ -89,9 +89,10 @@ public sealed class HidDeviceWriterTests
     }
 
     [Fact]
-    public void MissingPath_IsNotCreated_AndIsLoggedOnce()
+    public void MissingDevicePath_IsNotCreated_AndIsLoggedOnce()
     {
-        string path = Path.Combine(Path.GetTempPath(), "kvmpi-no-such-hidg-" + Guid.NewGuid());
+        // Under /dev a missing node is a gadget not bound yet: never shadow it with a regular file (as root we could).
+        string path = "/dev/kvmpi-no-such-hidg-" + Guid.NewGuid();
         using (var writer = new HidDeviceWriter(path, Length, _logger))
         {
             for (int i = 0; i < 5; i++)
@@ -101,6 +102,25 @@ public sealed class HidDeviceWriterTests
 
         Assert.False(File.Exists(path));
         Assert.Single(_logger.Entries, e => e.Level == LogLevel.Warning && e.EventId == 10);
+    }
+
+    [Fact]
+    public void MissingReportFile_IsCreated()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "kvmpi-keys-" + Guid.NewGuid() + ".bin");
+        try
+        {
+            using (var writer = new HidDeviceWriter(path, Length, _logger))
+            {
+                writer.Send(NumberedReport(1));
+                writer.Send(NumberedReport(2));
+            }
+            Assert.Equal([.. NumberedReport(1), .. NumberedReport(2)], File.ReadAllBytes(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

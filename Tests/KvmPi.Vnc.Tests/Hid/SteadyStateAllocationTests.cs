@@ -15,12 +15,7 @@ public sealed class SteadyStateAllocationTests
         var keyboard = new Keyboard(new NullReportSink(), NullLogger.Instance);
         TypeEverything(keyboard); // warm up: JIT, static tables
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
-            TypeEverything(keyboard);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, LeastAllocatedOverRounds(() => TypeEverything(keyboard)));
     }
 
     [Fact]
@@ -29,12 +24,25 @@ public sealed class SteadyStateAllocationTests
         var mouse = new AbsoluteMouse(new NullReportSink());
         MoveAround(mouse);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
-            MoveAround(mouse);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, LeastAllocatedOverRounds(() => MoveAround(mouse)));
+    }
 
-        Assert.Equal(0, allocated);
+    /// <summary>
+    /// Bytes allocated by 100 calls, the least over five rounds. A real per-call allocation shows in every round;
+    /// a one-off runtime allocation on this thread (tiering, a timer) shows in one round at most and was seen to
+    /// make a single measurement flaky.
+    /// </summary>
+    private static long LeastAllocatedOverRounds(Action action)
+    {
+        long least = long.MaxValue;
+        for (int round = 0; round < 5 && least != 0; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+                action();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 
     private static void TypeEverything(Keyboard keyboard)
