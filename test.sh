@@ -11,6 +11,7 @@ packages=(
   xvfb               # headless X display for the viewer
   xdotool            # keyboard focus and typing into the viewer
   gvncviewer         # gvnccapture: headless PNG capture client
+  vncsnapshot        # a real RFB 3.3 client (JPEG snapshots)
   libvncserver-dev   # libvncclient for the C probe client
   pkg-config
   gcc

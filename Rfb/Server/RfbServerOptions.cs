@@ -28,8 +28,11 @@ public sealed class RfbServerOptions
     /// <summary>Largest ClientCutText kept, in bytes. Default 256 KiB (as TigerVNC's MaxCutText); longer text is skipped unbuffered.</summary>
     public int MaxClientCutTextBytes { get; init; } = 256 * 1024;
 
-    /// <summary>Connections served at once; more are closed at accept. Default 64.</summary>
-    public int MaxConnections { get; init; } = 64;
+    /// <summary>
+    /// Connections served at once; more are closed at accept. Default 256: high enough that a client holding
+    /// unfinished handshakes open (each costs a few KiB until its handshake timeout) cannot lock viewers out.
+    /// </summary>
+    public int MaxConnections { get; init; } = 256;
 
     /// <summary>Frame size before the first frame is published. Default 640×480.</summary>
     public int InitialWidth { get; init; } = 640;

@@ -12,6 +12,7 @@ public static class Tools
         ["gcc"] = "gcc",
         ["pkg-config"] = "pkg-config",
         ["gvnccapture"] = "gvncviewer",
+        ["vncsnapshot"] = "vncsnapshot",
         ["Xvfb"] = "xvfb",
         ["xtigervncviewer"] = "tigervnc-viewer",
         ["xdotool"] = "xdotool",

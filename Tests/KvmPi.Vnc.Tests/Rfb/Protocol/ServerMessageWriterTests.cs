@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+using System.Buffers;
+using KvmPi.Vnc.Rfb.Protocol;
+using KvmPi.Vnc.Rfb.Updates;
+
+namespace KvmPi.Vnc.Tests.Rfb.Protocol;
+
+public class ServerMessageWriterTests
+{
+    [Fact]
+    public void FramebufferUpdateHeader()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        ServerMessageWriter.WriteFramebufferUpdateHeader(output, 300);
+        Assert.Equal(new byte[]
+        {
+            0x00,        // message type 0: FramebufferUpdate
+            0x00,        // padding
+            0x01, 0x2C,  // 300 rectangles
+        }, output.WrittenSpan.ToArray());
+    }
+
+    [Fact]
+    public void RectHeader()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        ServerMessageWriter.WriteRectHeader(output, new Rect(1920 - 64, 1080 - 56, 64, 56), EncodingType.Zrle);
+        Assert.Equal(new byte[]
+        {
+            0x07, 0x40,              // x 1856
+            0x04, 0x00,              // y 1024
+            0x00, 0x40,              // width 64
+            0x00, 0x38,              // height 56
+            0x00, 0x00, 0x00, 0x10,  // encoding 16: ZRLE
+        }, output.WrittenSpan.ToArray());
+    }
+
+    [Fact]
+    public void DesktopSizeIsAnEmptyRectangleCarryingTheSize()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        ServerMessageWriter.WriteDesktopSize(output, 800, 600);
+        Assert.Equal(new byte[]
+        {
+            0x00, 0x00, 0x00, 0x00,  // x, y: 0
+            0x03, 0x20,              // width 800
+            0x02, 0x58,              // height 600
+            0xFF, 0xFF, 0xFF, 0x21,  // encoding -223: DesktopSize, no payload
+        }, output.WrittenSpan.ToArray());
+    }
+
+    [Fact]
+    public void RectanglesBeyondTheWireRangeAreABugNotTruncation()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        Assert.Throws<OverflowException>(() => ServerMessageWriter.WriteRectHeader(output, new Rect(0, 0, 70000, 1), EncodingType.Raw));
+        Assert.Throws<OverflowException>(() => ServerMessageWriter.WriteFramebufferUpdateHeader(output, 65536));
+    }
+}
