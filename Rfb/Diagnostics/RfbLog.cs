@@ -37,8 +37,8 @@ internal static partial class RfbLog
     [LoggerMessage(10, LogLevel.Debug, "{Remote}: encodings [{Encodings}], sending {Chosen}")]
     public static partial void EncodingsSet(ILogger logger, EndPoint? remote, string encodings, string chosen);
 
-    [LoggerMessage(11, LogLevel.Information, "{Remote}: ClientCutText of {Length} bytes is over the limit; skipped")]
-    public static partial void CutTextSkipped(ILogger logger, EndPoint? remote, long length);
+    [LoggerMessage(11, LogLevel.Information, "{Remote}: ClientCutText over the {Limit}-byte limit; skipped")]
+    public static partial void CutTextSkipped(ILogger logger, EndPoint? remote, int limit);
 
     [LoggerMessage(12, LogLevel.Warning, "{Remote}: connection limit {Limit} reached, refusing")]
     public static partial void TooManyConnections(ILogger logger, EndPoint? remote, int limit);

@@ -16,11 +16,7 @@ internal sealed partial class ClientSession
         // The reader has validated it. rfbproto: the client has no request outstanding now, so the next update is
         // the first one in the new format.
         var translator = new PixelTranslator(format);
-        lock (_lock)
-        {
-            _format = format;
-            _translator = translator;
-        }
+        lock (_lock) _translator = translator;
         RfbLog.PixelFormatSet(_logger, _remote, format.ToString());
     }
 
@@ -61,22 +57,51 @@ internal sealed partial class ClientSession
     public void KeyEvent(uint keysym, bool down)
     {
         _sentInput = true;
+        _heldKeys.Track(keysym, down);
         _server.Desktop.KeyEvent(keysym, down);
     }
 
     public void PointerEvent(byte buttonMask, int x, int y)
     {
-        _sentInput = true;
         Framebuffer framebuffer = _server.Framebuffer;
         // Clamp, don't trust: a viewer that missed a resize may point outside the frame.
         int w = framebuffer.Width, h = framebuffer.Height;
-        _server.Desktop.PointerEvent(Math.Clamp(x, 0, w - 1), Math.Clamp(y, 0, h - 1), buttonMask, w, h);
+        x = Math.Clamp(x, 0, w - 1);
+        y = Math.Clamp(y, 0, h - 1);
+        _sentInput = true;
+        _buttonMask = buttonMask;
+        _pointerX = x;
+        _pointerY = y;
+        _server.Desktop.PointerEvent(x, y, buttonMask, w, h);
+    }
+
+    /// <summary>Whether this viewer holds a key or a button right now.</summary>
+    public bool HoldsInput => _heldKeys.Count > 0 || _buttonMask != 0;
+
+    /// <summary>
+    /// Releases what this viewer holds, and only that: another viewer may be in the middle of a chord or a drag
+    /// (TigerVNC releases a connection's own pressed keys the same way). When no other viewer holds anything, the
+    /// desktop is also told to release everything, so the target ends with an all-zero report whatever happened.
+    /// </summary>
+    private void ReleaseHeldInput()
+    {
+        foreach (uint keysym in _heldKeys.TakeAll())
+            _server.Desktop.KeyEvent(keysym, false);
+        if (_buttonMask != 0)
+        {
+            Framebuffer framebuffer = _server.Framebuffer;
+            _buttonMask = 0;
+            _server.Desktop.PointerEvent(Math.Min(_pointerX, framebuffer.Width - 1), Math.Min(_pointerY, framebuffer.Height - 1),
+                0, framebuffer.Width, framebuffer.Height);
+        }
+        if (_sentInput && !_server.AnyOtherSessionHoldsInput(this))
+            _server.Desktop.ReleaseAllInput();
     }
 
     public void ClientCutText(ReadOnlySpan<byte> latin1Text, bool discarded)
     {
         // Typing the clipboard into the target is an explicit action (paste), never automatic on focus: viewers
         // send their clipboard unasked. The text is bounded and dropped here; paste arrives with the keyboard issue.
-        if (discarded) RfbLog.CutTextSkipped(_logger, _remote, -1);
+        if (discarded) RfbLog.CutTextSkipped(_logger, _remote, _server.Options.MaxClientCutTextBytes);
     }
 }

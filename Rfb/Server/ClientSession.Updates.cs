@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+using System.Buffers;
 using KvmPi.Vnc.Rfb.Diagnostics;
 using KvmPi.Vnc.Rfb.Encoding;
 using KvmPi.Vnc.Rfb.Pixels;
@@ -22,7 +23,6 @@ internal sealed partial class ClientSession
     private Framebuffer _framebuffer;
     private TileSet _dirty;
     private int _clientWidth, _clientHeight;
-    private PixelFormat _format;
     private PixelTranslator _translator;
     private ClientCapabilities _capabilities = ClientCapabilities.Default;
     private bool _updateRequested;
@@ -34,7 +34,7 @@ internal sealed partial class ClientSession
     // Owned by the update loop.
     private readonly List<Rect> _rects = [];
     private readonly List<Rect> _pieces = [];
-    private readonly uint[] _scratch = new uint[MaxPiecePixels];
+    private uint[] _scratch = [];   // rented when updates start: an unauthenticated socket costs no 512 KiB
     private RawEncoder? _raw;
     private HextileEncoder? _hextile;
     private ZrleEncoder? _zrle;
@@ -62,6 +62,7 @@ internal sealed partial class ClientSession
     {
         using var writeTimeout = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, writeTimeout.Token);
+        _scratch = ArrayPool<uint>.Shared.Rent(MaxPiecePixels);
         try
         {
             while (!_closing)
@@ -80,13 +81,15 @@ internal sealed partial class ClientSession
                 }
                 catch (OperationCanceledException) when (writeTimeout.IsCancellationRequested && !stop.IsCancellationRequested)
                 {
-                    RfbLog.WriteTimeout(_logger, _remote, _server.Options.WriteTimeout.TotalSeconds);
-                    _stopReason = "not reading updates";
-                    await stop.CancelAsync().ConfigureAwait(false);
-                    _input.CancelPendingRead();
+                    await StopNotReadingAsync(stop).ConfigureAwait(false);
                     return;
                 }
-                if (!writeTimeout.TryReset()) return;
+                // The timer fired as the flush completed: the token is spent, and the viewer was that slow anyway.
+                if (!writeTimeout.TryReset())
+                {
+                    await StopNotReadingAsync(stop).ConfigureAwait(false);
+                    return;
+                }
             }
         }
         catch (Exception e) when (IsPeerGone(e) || stop.IsCancellationRequested)
@@ -101,6 +104,19 @@ internal sealed partial class ClientSession
             await stop.CancelAsync().ConfigureAwait(false);
             _input.CancelPendingRead();
         }
+        finally
+        {
+            ArrayPool<uint>.Shared.Return(_scratch);
+            _scratch = [];
+        }
+    }
+
+    private async Task StopNotReadingAsync(CancellationTokenSource stop)
+    {
+        RfbLog.WriteTimeout(_logger, _remote, _server.Options.WriteTimeout.TotalSeconds);
+        _stopReason = "not reading updates";
+        await stop.CancelAsync().ConfigureAwait(false);
+        _input.CancelPendingRead();
     }
 
     /// <summary>
@@ -147,7 +163,9 @@ internal sealed partial class ClientSession
                 _dirty.SetRect(_fullUpdateArea.Intersect(visible));
                 _fullUpdatePending = false;
             }
-            _dirty.TakeRects(_requestArea.Intersect(visible), framebuffer.Width, framebuffer.Height, _rects);
+            // Tiles are cut at the visible edge, not the frame's: a tile straddling the edge of a smaller viewer's
+            // view is then fully sent and cleared, instead of staying marked and being resent forever.
+            _dirty.TakeRects(_requestArea.Intersect(visible), visible.Width, visible.Height, _rects);
             if (_rects.Count == 0) return false;
             _updateRequested = false;
             return true;
@@ -165,7 +183,7 @@ internal sealed partial class ClientSession
 
         _pieces.Clear();
         foreach (Rect rect in _rects) Split(rect, _pieces);
-        IRectEncoder encoder = EncoderFor(encoding);
+        IRectEncoder encoder = EncoderFor(encoding, translator.Format);
         ServerMessageWriter.WriteFramebufferUpdateHeader(_output, _pieces.Count);
         foreach (Rect piece in _pieces)
         {
@@ -189,8 +207,14 @@ internal sealed partial class ClientSession
         }
     }
 
-    private IRectEncoder EncoderFor(EncodingType encoding) => encoding switch
+    /// <remarks>
+    /// ZRLE with a 32-bpp format deeper than 24 bits goes as Hextile: rfbproto then calls for 4-byte CPIXELs,
+    /// but TigerVNC's decoder decides by the largest pixel value alone and expects 3, so the two families of
+    /// clients disagree on the bytes. No common viewer asks for such a format; none of them can be misled.
+    /// </remarks>
+    private IRectEncoder EncoderFor(EncodingType encoding, PixelFormat format) => encoding switch
     {
+        EncodingType.Zrle when format.BitsPerPixel == 32 && format.Depth > 24 => _hextile ??= new HextileEncoder(),
         EncodingType.Zrle => _zrle ??= new ZrleEncoder(ZrleLevel()),
         EncodingType.Hextile => _hextile ??= new HextileEncoder(),
         _ => _raw ??= new RawEncoder(),

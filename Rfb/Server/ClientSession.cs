@@ -31,6 +31,10 @@ internal sealed partial class ClientSession : IClientMessageHandler
     private readonly ClientMessageReader _messages;
     private readonly AsyncSignal _updateSignal = new();
     private readonly Lock _lock = new();
+    // Input state of this viewer, owned by the receive loop (and read by RfbServer.AnyOtherSessionHoldsInput).
+    private readonly HeldKeys _heldKeys = new();
+    private volatile byte _buttonMask;
+    private int _pointerX, _pointerY;
     private bool _sentInput;
     private volatile bool _closing;
 
@@ -47,8 +51,7 @@ internal sealed partial class ClientSession : IClientMessageHandler
         _dirty = new TileSet(_framebuffer.TileColumns, _framebuffer.TileRows);
         _clientWidth = _framebuffer.Width;
         _clientHeight = _framebuffer.Height;
-        _format = PixelFormat.Bgrx32;
-        _translator = new PixelTranslator(_format);
+        _translator = new PixelTranslator(PixelFormat.Bgrx32);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -89,10 +92,17 @@ internal sealed partial class ClientSession : IClientMessageHandler
             if (updates is not null)
                 await updates.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             _zrle?.Dispose();   // the update loop, its only user, has ended
-            if (_sentInput)
-                _server.Desktop.ReleaseAllInput();   // no key stays pressed, however the viewer left
+            ReleaseHeldInput();   // no key stays pressed, however the viewer left
             await _input.CompleteAsync().ConfigureAwait(false);
-            await _output.CompleteAsync().ConfigureAwait(false);
+            // An exception tells the pipe to drop what an aborted flush left unsent instead of writing it now, with
+            // no timeout, to a viewer that stopped reading or has gone.
+            try
+            {
+                await _output.CompleteAsync(new OperationCanceledException("session ended")).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsPeerGone(e))
+            {
+            }
             RfbLog.Disconnected(_logger, _remote, reason);
         }
     }
@@ -104,11 +114,16 @@ internal sealed partial class ClientSession : IClientMessageHandler
     {
         using var partialTimeout = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, partialTimeout.Token);
-        bool partial = false;
+        bool partial = false, timerArmed = false;
         while (true)
         {
-            // Idle viewers may stay silent for hours; a half-sent message may not (slowloris).
-            if (partial) partialTimeout.CancelAfter(_server.Options.PartialMessageTimeout);
+            // Idle viewers may stay silent for hours; a half-sent message may not (slowloris). The clock starts when
+            // a message is left incomplete and runs until one completes, however the bytes trickle in.
+            if (partial && !timerArmed)
+            {
+                partialTimeout.CancelAfter(_server.Options.PartialMessageTimeout);
+                timerArmed = true;
+            }
             ReadResult result;
             try
             {
@@ -119,14 +134,18 @@ internal sealed partial class ClientSession : IClientMessageHandler
                 RfbLog.PartialMessageTimeout(_logger, _remote, _server.Options.PartialMessageTimeout.TotalSeconds);
                 return "half-sent message timed out";
             }
-            if (partial && !partialTimeout.TryReset()) return "half-sent message timed out";
+            if (result.IsCanceled) return _stopReason ?? "stopped";
 
             ReadOnlySequence<byte> buffer = result.Buffer;
             var reader = new SequenceReader<byte>(buffer);
-            while (_messages.TryReadOne(ref reader, this)) { }
+            long before = _messages.PendingSkip;
+            bool completedOne = false;
+            while (_messages.TryReadOne(ref reader, this)) completedOne = true;
             _input.AdvanceTo(reader.Position, buffer.End);
             partial = reader.Remaining > 0 || _messages.PendingSkip > 0;
-            if (result.IsCompleted || result.IsCanceled) return "closed by the viewer";
+            if (timerArmed && (completedOne || _messages.PendingSkip < before) && partialTimeout.TryReset())
+                timerArmed = false;   // progress: a new half-sent message gets a fresh allowance
+            if (result.IsCompleted) return "closed by the viewer";
         }
     }
 

@@ -27,7 +27,6 @@ public sealed class RfbServer
     {
         Options = options;
         Desktop = desktop;
-        LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("KvmPi.Vnc.Rfb");
         _framebuffer = new Framebuffer(options.InitialWidth, options.InitialHeight);
         _changed = new TileSet(_framebuffer.TileColumns, _framebuffer.TileRows);
@@ -35,7 +34,6 @@ public sealed class RfbServer
 
     public RfbServerOptions Options { get; }
     internal IRfbDesktop Desktop { get; }
-    internal ILoggerFactory LoggerFactory { get; }
     internal Framebuffer Framebuffer => _framebuffer;
 
     public int Width => _framebuffer.Width;
@@ -67,6 +65,13 @@ public sealed class RfbServer
         if (!framebuffer.Update(bgrx, stride, _changed)) return;
         foreach (ClientSession session in Volatile.Read(ref _sessions))
             session.OnFramebufferChanged(framebuffer, _changed);
+    }
+
+    internal bool AnyOtherSessionHoldsInput(ClientSession session)
+    {
+        foreach (ClientSession other in Volatile.Read(ref _sessions))
+            if (other != session && other.HoldsInput) return true;
+        return false;
     }
 
     /// <summary>

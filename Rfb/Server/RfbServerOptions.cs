@@ -30,7 +30,7 @@ public sealed class RfbServerOptions
 
     /// <summary>
     /// Connections served at once; more are closed at accept. Default 256: high enough that a client holding
-    /// unfinished handshakes open (each costs a few KiB until its handshake timeout) cannot lock viewers out.
+    /// unfinished handshakes open (each costs a few tens of KiB until its handshake timeout) cannot lock viewers out.
     /// </summary>
     public int MaxConnections { get; init; } = 256;
 

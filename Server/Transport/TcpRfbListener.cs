@@ -65,6 +65,12 @@ internal sealed class TcpRfbListener(RfbServer server, ILogger logger) : IAsyncD
 
             // Keys and pointer moves are tiny messages; Nagle would hold them back behind the previous update's ACK.
             client.NoDelay = true;
+            // A viewer that vanishes without FIN or RST (Wi-Fi gone, lid closed) may hold keys: keepalive finds it
+            // within about 25 s, and its session then releases them. Idle sessions otherwise never write or read.
+            client.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            client.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 10);
+            client.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 5);
+            client.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
             EndPoint? remote = client.RemoteEndPoint;
             Task connection = Task.Run(() => server.RunConnectionAsync(new NetworkStream(client, ownsSocket: true), remote, cancellationToken),
                 CancellationToken.None);

@@ -78,7 +78,8 @@ public class RfbServerTests
         await client.WriteAsync(new byte[] { 4, 1, 0, 0, 0, 0, 0, 0x61, 5, 1, 0, 10, 0, 99 });
         client.Dispose();
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(["key 61 True", "ptr 10,31 1 64x32", "release"], desktop.Events);
+        // On leaving, the viewer releases what it held, then (as the last viewer) everything.
+        Assert.Equal(["key 61 True", "ptr 10,31 1 64x32", "key 61 False", "ptr 10,31 0 64x32", "release"], desktop.Events);
     }
 
     [Fact]
@@ -135,6 +136,72 @@ public class RfbServerTests
         Assert.Equal(new byte[] { 0, 0, 0, 0, 0, 100, 0, 50, 0xFF, 0xFF, 0xFF, 0x21 }, rect);
         await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 100, 0, 50 });
         Assert.Equal(100 * 50, await SkipUpdate(client));
+
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private static async Task<(Stream Client, Task Serving)> ConnectAsync(RfbServer server)
+    {
+        var connection = new InMemoryConnection();
+        Task serving = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
+        await HandshakeNone38(connection.ClientEnd);
+        await ReadExactly(connection.ClientEnd, 24 + "KvmPi.Vnc".Length);
+        return (connection.ClientEnd, serving);
+    }
+
+    [Fact]
+    public async Task AViewerLeavingReleasesOnlyWhatItHeld()
+    {
+        var desktop = new RecordingDesktop();
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = 64, InitialHeight = 64 }, desktop, NullLoggerFactory.Instance);
+        var (a, servingA) = await ConnectAsync(server);
+        var (b, servingB) = await ConnectAsync(server);
+
+        await a.WriteAsync(new byte[] { 4, 1, 0, 0, 0, 0, 0, 0x61 });              // A holds 'a'
+        await b.WriteAsync(new byte[] { 4, 1, 0, 0, 0, 0, 0, 0x62, 4, 0, 0, 0, 0, 0, 0, 0x42 }); // B: 'b' down, 'B' up
+        await b.WriteAsync(new byte[] { 5, 1, 0, 5, 0, 6 });                       // B presses the left button
+        b.Dispose();
+        await servingB.WaitAsync(TimeSpan.FromSeconds(10));
+        lock (desktop.Events)
+        {
+            Assert.Contains("ptr 5,6 0 64x64", desktop.Events);   // B's button released at its position
+            Assert.DoesNotContain("key 61 False", desktop.Events); // A's key untouched
+            Assert.DoesNotContain("release", desktop.Events);      // A still holds input
+        }
+
+        a.Dispose();
+        await servingA.WaitAsync(TimeSpan.FromSeconds(10));
+        lock (desktop.Events)
+        {
+            Assert.Equal("key 61 False", desktop.Events[^2]);
+            Assert.Equal("release", desktop.Events[^1]);         // the last viewer out leaves an all-released target
+        }
+    }
+
+    [Fact]
+    public async Task TilesStraddlingASmallerViewersEdgeAreNotResentForever()
+    {
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = 256, InitialHeight = 100 }, new RecordingDesktop(), NullLoggerFactory.Instance);
+        server.PublishFrame(Frame(256, 100, 0), 256, 100, 1024);
+        var (client, serving) = await ConnectAsync(server);
+        await client.WriteAsync(new byte[] { 3, 0, 0, 0, 0, 0, 1, 0, 0, 100 });
+        await SkipUpdate(client);
+
+        // The frame grows; this viewer cannot resize (no DesktopSize), so it keeps seeing the top 256x100, whose
+        // second tile row (y 64..128) it sees only in part.
+        byte[] big = Frame(256, 200, 0x00FF0000);
+        server.PublishFrame(big, 256, 200, 1024);
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 1, 0, 0, 100 });
+        Assert.Equal(256 * 100, await SkipUpdate(client));
+
+        // Next, one tile changes: the update is that tile alone, not the straddling row again.
+        BinaryPrimitives.WriteUInt32LittleEndian(big.AsSpan((10 * 256 + 10) * 4), 0x00123456);
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 1, 0, 0, 100 });
+        server.PublishFrame(big, 256, 200, 1024);
+        byte[] header = await ReadExactly(client, 4);
+        Assert.Equal(1, BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)));
+        Assert.Equal(new byte[] { 0, 0, 0, 0, 0, 64, 0, 64, 0, 0, 0, 0 }, await ReadExactly(client, 12));
 
         client.Dispose();
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
