@@ -46,6 +46,9 @@ internal static partial class RfbLog
     [LoggerMessage(13, LogLevel.Error, "{Remote}: unexpected error, closing")]
     public static partial void UnexpectedError(ILogger logger, EndPoint? remote, Exception exception);
 
+    [LoggerMessage(15, LogLevel.Warning, "{Remote}: refused: too many authentication failures from this address ({Seconds} s left)")]
+    public static partial void AuthenticationBlocked(ILogger logger, EndPoint? remote, double seconds);
+
     [LoggerMessage(14, LogLevel.Information, "frame size now {Width}x{Height}")]
     public static partial void FrameResized(ILogger logger, int width, int height);
 }

@@ -2,6 +2,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using KvmPi.Vnc.Rfb.Updates;
@@ -46,6 +47,13 @@ internal sealed partial class ClientSession
         byte[] version = await ReadExactAsync(VersionLength, ct).ConfigureAwait(false);
         int minor = ParseClientVersion(version);
         byte security = _server.Options.Password is null ? SecurityNone : SecurityVncAuth;
+        IPAddress? address = (_remote as IPEndPoint)?.Address;
+        if (security == SecurityVncAuth && _server.AuthFailures.IsBlocked(address, out TimeSpan remaining))
+        {
+            RfbLog.AuthenticationBlocked(_logger, _remote, Math.Ceiling(remaining.TotalSeconds));
+            await RefuseConnectionAsync(minor, "Too many authentication failures; try again later", ct).ConfigureAwait(false);
+            return false;
+        }
 
         if (minor == 3)
         {
@@ -69,10 +77,12 @@ internal sealed partial class ClientSession
         {
             if (!await AuthenticateAsync(ct).ConfigureAwait(false))
             {
+                _server.AuthFailures.Failed(address);
                 RfbLog.AuthenticationFailed(_logger, _remote);
                 await FailSecurityAsync(minor, "Authentication failed", ct).ConfigureAwait(false);
                 return false;
             }
+            _server.AuthFailures.Succeeded(address);
             await WriteAndFlushAsync([0, 0, 0, 0], ct).ConfigureAwait(false);
         }
         else if (minor >= 8)
@@ -113,6 +123,20 @@ internal sealed partial class ClientSession
         byte[] expected = new byte[16];
         VncAuthDes.ComputeResponse(TextEncoding.Latin1.GetBytes(_server.Options.Password!), challenge, expected);
         return CryptographicOperations.FixedTimeEquals(expected, response);
+    }
+
+    /// <summary>
+    /// Refuses before any security type is chosen (rfbproto "Security": 3.3 sends type 0, 3.7+ an empty list,
+    /// each followed by a reason string).
+    /// </summary>
+    private async Task RefuseConnectionAsync(int minor, string reason, CancellationToken ct)
+    {
+        byte[] reasonBytes = TextEncoding.UTF8.GetBytes(reason);
+        int head = minor == 3 ? 4 : 1;
+        byte[] message = new byte[head + 4 + reasonBytes.Length];   // 3.3: U32 0; 3.7+: U8 0 — then U32 length
+        BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(head), (uint)reasonBytes.Length);
+        reasonBytes.CopyTo(message, head + 4);
+        await WriteAndFlushAsync(message, ct).ConfigureAwait(false);
     }
 
     /// <summary>SecurityResult "failed"; the reason string exists only from 3.8 on.</summary>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 using System.Net;
 using KvmPi.Vnc.Rfb.Diagnostics;
+using KvmPi.Vnc.Rfb.Security;
 using KvmPi.Vnc.Rfb.Updates;
 using Microsoft.Extensions.Logging;
 
@@ -34,6 +35,7 @@ public sealed class RfbServer
 
     public RfbServerOptions Options { get; }
     internal IRfbDesktop Desktop { get; }
+    internal AuthFailureBlacklist AuthFailures { get; } = new();
     internal Framebuffer Framebuffer => _framebuffer;
 
     public int Width => _framebuffer.Width;

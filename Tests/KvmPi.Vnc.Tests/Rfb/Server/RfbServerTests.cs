@@ -207,6 +207,38 @@ public class RfbServerTests
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task AnAddressThatKeepsGuessingIsRefusedForAWhileWithAReason()
+    {
+        var server = new RfbServer(new RfbServerOptions { Password = "right" }, new RecordingDesktop(), NullLoggerFactory.Instance);
+        var remote = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("192.0.2.9"), 40000);
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            var connection = new InMemoryConnection();
+            Task serving = server.RunConnectionAsync(connection.ServerEnd, remote, CancellationToken.None);
+            Stream c = connection.ClientEnd;
+            await ReadExactly(c, 12);
+            await c.WriteAsync("RFB 003.008\n"u8.ToArray());
+            Assert.Equal([1, 2], await ReadExactly(c, 2));
+            await c.WriteAsync(new byte[] { 2 });
+            await ReadExactly(c, 16);
+            await c.WriteAsync(new byte[16]);
+            Assert.Equal(1u, BinaryPrimitives.ReadUInt32BigEndian(await ReadExactly(c, 4)));
+            await serving.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        // The sixth try from that address is refused before any challenge: an empty security-type list and a reason.
+        var refused = new InMemoryConnection();
+        Task refusing = server.RunConnectionAsync(refused.ServerEnd, remote, CancellationToken.None);
+        Stream client = refused.ClientEnd;
+        await ReadExactly(client, 12);
+        await client.WriteAsync("RFB 003.008\n"u8.ToArray());
+        Assert.Equal(0, (await ReadExactly(client, 1))[0]);
+        int length = (int)BinaryPrimitives.ReadUInt32BigEndian(await ReadExactly(client, 4));
+        Assert.Contains("Too many authentication failures", System.Text.Encoding.UTF8.GetString(await ReadExactly(client, length)));
+        await refusing.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private static async Task<int> SkipUpdate(Stream client)
     {
         byte[] header = await ReadExactly(client, 4);
