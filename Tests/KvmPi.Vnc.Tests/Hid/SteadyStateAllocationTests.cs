@@ -3,6 +3,8 @@ using KvmPi.Vnc.Hid.Keyboard;
 using KvmPi.Vnc.Hid.Mouse;
 using Microsoft.Extensions.Logging.Abstractions;
 
+using KvmPi.Vnc.Tests.Support;
+
 namespace KvmPi.Vnc.Tests.Hid;
 
 /// <summary>Key and pointer events are on every viewer's input path: steady state must allocate nothing
@@ -15,7 +17,7 @@ public sealed class SteadyStateAllocationTests
         var keyboard = new Keyboard(new NullReportSink(), NullLogger.Instance);
         TypeEverything(keyboard); // warm up: JIT, static tables
 
-        Assert.Equal(0, LeastAllocatedOverRounds(() => TypeEverything(keyboard)));
+        Assert.Equal(0, Allocations.LeastOverRounds(() => { for (int i = 0; i < 100; i++) TypeEverything(keyboard); }));
     }
 
     [Fact]
@@ -24,25 +26,7 @@ public sealed class SteadyStateAllocationTests
         var mouse = new AbsoluteMouse(new NullReportSink());
         MoveAround(mouse);
 
-        Assert.Equal(0, LeastAllocatedOverRounds(() => MoveAround(mouse)));
-    }
-
-    /// <summary>
-    /// Bytes allocated by 100 calls, the least over five rounds. A real per-call allocation shows in every round;
-    /// a one-off runtime allocation on this thread (tiering, a timer) shows in one round at most and was seen to
-    /// make a single measurement flaky.
-    /// </summary>
-    private static long LeastAllocatedOverRounds(Action action)
-    {
-        long least = long.MaxValue;
-        for (int round = 0; round < 5 && least != 0; round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 100; i++)
-                action();
-            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        return least;
+        Assert.Equal(0, Allocations.LeastOverRounds(() => { for (int i = 0; i < 100; i++) MoveAround(mouse); }));
     }
 
     private static void TypeEverything(Keyboard keyboard)
