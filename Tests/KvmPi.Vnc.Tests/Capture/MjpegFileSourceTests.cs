@@ -122,9 +122,11 @@ public sealed class MjpegFileSourceTests : IDisposable
         await cts.CancelAsync();
         await run;
 
-        // 10 intervals at 20 fps = 500 ms. Loose bounds: this is a loaded CI machine, not a timing rig.
+        // 10 intervals at 20 fps = 500 ms. What this checks is that the rate is honoured at all: a source that
+        // ignored --fps would deliver these in microseconds. Slower is not a failure here (a loaded machine, a
+        // parallel test run); drift is prevented by construction (one PeriodicTimer), not asserted by the clock.
         TimeSpan elapsed = sink.Frames[10].ArrivedAfter - sink.Frames[0].ArrivedAfter;
-        Assert.InRange(elapsed.TotalMilliseconds, 400, 1500);
+        Assert.True(elapsed.TotalMilliseconds >= 400, $"10 frames at 20 fps came in {elapsed.TotalMilliseconds:F0} ms");
     }
 
     [Fact]
