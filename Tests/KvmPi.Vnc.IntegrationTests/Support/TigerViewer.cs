@@ -159,6 +159,18 @@ public sealed class TigerViewer : IDisposable
             throw new InvalidOperationException("xdotool key failed: " + r);
     }
 
+    /// <summary>Moves the X pointer to a point of the root window and optionally clicks a button there.</summary>
+    public async Task MouseAsync(int rootX, int rootY, int? clickButton = null)
+    {
+        string[] args = clickButton is int button
+            ? ["mousemove", "--sync", rootX.ToString(System.Globalization.CultureInfo.InvariantCulture), rootY.ToString(System.Globalization.CultureInfo.InvariantCulture),
+               "click", button.ToString(System.Globalization.CultureInfo.InvariantCulture)]
+            : ["mousemove", "--sync", rootX.ToString(System.Globalization.CultureInfo.InvariantCulture), rootY.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        var r = await _x.RunAsync("xdotool", args);
+        if (r.ExitCode != 0)
+            throw new InvalidOperationException("xdotool mouse failed: " + r);
+    }
+
     /// <summary>Screenshot of the viewer window, cropped to the remote framebuffer at its top-left corner.</summary>
     public async Task<RgbImage> ScreenshotAsync(string pngPath, int width, int height)
     {
