@@ -12,6 +12,8 @@ packages=(
   xdotool            # keyboard focus and typing into the viewer
   gvncviewer         # gvnccapture: headless PNG capture client
   vncsnapshot        # a real RFB 3.3 client (JPEG snapshots)
+  libnet-vnc-perl    # vnccapture: a client that offers no Hextile or ZRLE (Raw fallback)
+  xtightvncviewer    # TightVNC's viewer: Hextile through an independent decoder
   libvncserver-dev   # libvncclient for the C probe client
   pkg-config
   gcc

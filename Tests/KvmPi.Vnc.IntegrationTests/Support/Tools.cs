@@ -13,6 +13,8 @@ public static class Tools
         ["pkg-config"] = "pkg-config",
         ["gvnccapture"] = "gvncviewer",
         ["vncsnapshot"] = "vncsnapshot",
+        ["vnccapture"] = "libnet-vnc-perl",
+        ["xtightvncviewer"] = "xtightvncviewer",
         ["Xvfb"] = "xvfb",
         ["xtigervncviewer"] = "tigervnc-viewer",
         ["xdotool"] = "xdotool",

@@ -101,6 +101,60 @@ public sealed class PixelExactnessTests(StillVideoServer fixture) : IClassFixtur
     }
 
     [SkippableFact]
+    public async Task NetVnc_vnccapture_png_equals_the_decoded_video()
+    {
+        // Net::VNC offers only CoRRE, RRE, CopyRect and Raw: a client that must get the Raw fallback.
+        Tools.RequireTurboJpeg();
+        Tools.Require("vnccapture", "convert");
+        var expected = await ExpectedAsync();
+        string png = fixture.Dir.File("vnccapture.png");
+        var r = await ProcessRunner.RunAsync("vnccapture",
+            ["--host", "127.0.0.1", "--port", fixture.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--outfile", png],
+            TimeSpan.FromSeconds(60));
+        Assert.True(r.ExitCode == 0 && File.Exists(png), $"vnccapture failed: {r}\n{fixture.Server.Describe()}");
+        await RgbImage.AssertEqualAsync(expected, await RgbImage.LoadAsync(png), "Net::VNC vnccapture", fixture.Dir);
+    }
+
+    [SkippableFact]
+    public async Task TightVnc_viewer_shows_the_decoded_video_through_hextile()
+    {
+        // xtightvncviewer asks for Tight first, which is not served yet, then Hextile: TightVNC's own Hextile decoder.
+        Tools.RequireTurboJpeg();
+        Tools.Require("xtightvncviewer", "import", "convert");
+        var expected = await ExpectedAsync();
+        using var x = await XvfbDisplay.StartAsync(800, 600);
+        var psi = new System.Diagnostics.ProcessStartInfo("xtightvncviewer") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.Environment["DISPLAY"] = x.Display;
+        foreach (string a in new[] { "-encodings", "tight hextile raw", "-nojpeg", "-geometry", "+0+0",
+                     "127.0.0.1::" + fixture.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            psi.ArgumentList.Add(a);
+        using var viewer = System.Diagnostics.Process.Start(psi)!;
+        viewer.BeginErrorReadLine();
+        viewer.BeginOutputReadLine();
+        try
+        {
+            RgbImage? last = null;
+            for (int attempt = 0; attempt < 20; attempt++)   // the window maps and fills within a few seconds
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+                Assert.False(viewer.HasExited, "xtightvncviewer exited");
+                string png = fixture.Dir.File($"tightvnc-{attempt}.png");
+                var r = await x.RunAsync("import", "-window", "root", png);
+                if (r.ExitCode != 0) continue;
+                last = (await RgbImage.LoadAsync(png)).Crop(0, 0, expected.Width, expected.Height);
+                if (RgbImage.Compare(expected, last).Count == 0) break;
+            }
+            Assert.NotNull(last);
+            await RgbImage.AssertEqualAsync(expected, last!, "TightVNC viewer (Hextile)", fixture.Dir);
+        }
+        finally
+        {
+            viewer.Kill();
+            await viewer.WaitForExitAsync();
+        }
+    }
+
+    [SkippableFact]
     public async Task TigerVnc_viewer_shows_the_decoded_video()
     {
         Tools.RequireTurboJpeg();
