@@ -239,6 +239,28 @@ public class RfbServerTests
         await refusing.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task AViewerThatStopsReadingIsDroppedAndOthersKeepTheirUpdates()
+    {
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = 512, InitialHeight = 512, WriteTimeout = TimeSpan.FromSeconds(1) },
+            new RecordingDesktop(), NullLoggerFactory.Instance);
+        byte[] frame = Frame(512, 512, 0);
+        server.PublishFrame(frame, 512, 512, 2048);
+        var (stalled, stalledServing) = await ConnectAsync(server);
+        var (good, goodServing) = await ConnectAsync(server);
+
+        // The stalled viewer asks for a full raw frame (1 MiB) and never reads it: its flush cannot complete.
+        await stalled.WriteAsync(new byte[] { 3, 0, 0, 0, 0, 0, 2, 0, 2, 0 });
+        await stalledServing.WaitAsync(TimeSpan.FromSeconds(15));   // dropped after the 1 s write timeout
+
+        // Meanwhile and afterwards the other viewer is served normally.
+        await good.WriteAsync(new byte[] { 3, 0, 0, 0, 0, 0, 2, 0, 2, 0 });
+        Assert.Equal(512 * 512, await SkipUpdate(good));
+        Assert.Equal(1, server.ConnectionCount);
+        good.Dispose();
+        await goodServing.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private static async Task<int> SkipUpdate(Stream client)
     {
         byte[] header = await ReadExactly(client, 4);
