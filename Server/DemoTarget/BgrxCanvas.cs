@@ -47,32 +47,31 @@ internal sealed class BgrxCanvas
             _pixels[y * Width + x] = colour;
     }
 
-    /// <summary>Draws <paramref name="text"/> with the console font, each font pixel a <paramref name="scale"/>-square;
-    /// only set pixels are painted, so the background shows through.</summary>
+    /// <summary>Draws <paramref name="text"/> in a bitmap font; only set pixels are painted, so the background shows
+    /// through.</summary>
     /// <returns>The x just past the text.</returns>
-    public int DrawText(int x, int y, ReadOnlySpan<char> text, int scale, uint colour)
+    public int DrawText<TFont>(int x, int y, ReadOnlySpan<char> text, uint colour) where TFont : IBitmapFont
     {
         foreach (char c in text)
         {
-            DrawGlyph(x, y, c, scale, colour);
-            x += ConsoleFont.GlyphWidth * scale;
+            DrawGlyph<TFont>(x, y, c, colour);
+            x += TFont.GlyphWidth;
         }
         return x;
     }
 
-    public void DrawGlyph(int x, int y, char c, int scale, uint colour)
+    public void DrawGlyph<TFont>(int x, int y, char c, uint colour) where TFont : IBitmapFont
     {
-        if (c < ConsoleFont.FirstChar || c > ConsoleFont.LastChar)
+        if (c < TFont.FirstChar || c > TFont.LastChar)
             c = '?';
-        ReadOnlySpan<byte> rows = ConsoleFont.Glyphs.Slice((c - ConsoleFont.FirstChar) * ConsoleFont.GlyphHeight, ConsoleFont.GlyphHeight);
-        for (int gy = 0; gy < ConsoleFont.GlyphHeight; gy++)
+        int rowBytes = TFont.BytesPerRow, glyphBytes = TFont.GlyphHeight * rowBytes;
+        ReadOnlySpan<byte> rows = TFont.Glyphs.Slice((c - TFont.FirstChar) * glyphBytes, glyphBytes);
+        for (int gy = 0; gy < TFont.GlyphHeight; gy++)
         {
-            byte bits = rows[gy];
-            if (bits == 0)
-                continue;
-            for (int gx = 0; gx < ConsoleFont.GlyphWidth; gx++)
-                if ((bits & (0x80 >> gx)) != 0)
-                    FillRectangle(x + gx * scale, y + gy * scale, scale, scale, colour);
+            ReadOnlySpan<byte> row = rows.Slice(gy * rowBytes, rowBytes);
+            for (int gx = 0; gx < TFont.GlyphWidth; gx++)
+                if ((row[gx >> 3] & (0x80 >> (gx & 7))) != 0)
+                    SetPixel(x + gx, y + gy, colour);
         }
     }
 }

@@ -31,15 +31,18 @@
 // </auto-generated>
 namespace KvmPi.Vnc.Server.DemoTarget;
 
-/// <summary>Bitmaps of printable ASCII from a 8x16 console font: one byte a row, most significant bit leftmost.</summary>
-internal static class ConsoleFont
+/// <summary>
+/// Bitmaps of printable ASCII from a 8x16 console font: 1 byte(s) a row, most significant bit leftmost.
+/// </summary>
+internal sealed class ConsoleFont : IBitmapFont
 {
-    public const int GlyphWidth = 8;
-    public const int GlyphHeight = 16;
-    public const char FirstChar = '\u0020';
-    public const char LastChar = '\u007E';
+    public static int GlyphWidth => 8;
+    public static int GlyphHeight => 16;
+    public static int BytesPerRow => 1;
+    public static char FirstChar => '\u0020';
+    public static char LastChar => '\u007E';
 
-    /// <summary>Rows of glyph <c>c</c> are <c>Glyphs.Slice((c - FirstChar) * GlyphHeight, GlyphHeight)</c>.</summary>
+    /// <summary>Glyph <c>c</c> is <c>GlyphHeight × BytesPerRow</c> bytes at <c>(c - FirstChar) × GlyphHeight × BytesPerRow</c>.</summary>
     public static ReadOnlySpan<byte> Glyphs =>
     [
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // U+0020 space

@@ -4,10 +4,13 @@ namespace KvmPi.Vnc.Server.DemoTarget;
 /// <summary>Where everything sits on a demo screen of a given size. Pure arithmetic, computed once per mode.</summary>
 internal readonly record struct DemoLayout(int Width, int Height)
 {
-    /// <summary>Console glyphs are drawn at 2x (16x32 cells): large enough for OCR from a full-frame screenshot.</summary>
-    public const int ConsoleScale = 2;
-    public const int CellWidth = ConsoleFont.GlyphWidth * ConsoleScale;
-    public const int CellHeight = ConsoleFont.GlyphHeight * ConsoleScale;
+    /// <summary>
+    /// Console cells are the 16x32 glyphs of <see cref="LargeConsoleFont"/>, drawn 1:1: a font designed at that size
+    /// reads back with tesseract from a full-frame screenshot where the 8x16 font scaled 2x did not ("123!" came
+    /// back as "i1z3t").
+    /// </summary>
+    public static int CellWidth => LargeConsoleFont.GlyphWidth;
+    public static int CellHeight => LargeConsoleFont.GlyphHeight;
 
     public const int TopBarHeight = 40;
     public const int StatusBarHeight = 24;

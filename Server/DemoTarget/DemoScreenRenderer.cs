@@ -39,7 +39,7 @@ internal sealed class DemoScreenRenderer
     private static void DrawTopBar(BgrxCanvas canvas, DemoLayout layout)
     {
         canvas.FillRectangle(0, 0, layout.Width, DemoLayout.TopBarHeight, DemoPalette.TopBar);
-        canvas.DrawText(12, (DemoLayout.TopBarHeight - DemoLayout.CellHeight) / 2, Title, DemoLayout.ConsoleScale, DemoPalette.TopBarText);
+        canvas.DrawText<LargeConsoleFont>(12, (DemoLayout.TopBarHeight - DemoLayout.CellHeight) / 2, Title, DemoPalette.TopBarText);
     }
 
     private static void DrawIcons(BgrxCanvas canvas, DemoLayout layout)
@@ -50,8 +50,8 @@ internal sealed class DemoScreenRenderer
             canvas.FillRectangle(DemoLayout.IconLeft - 2, top - 2, DemoLayout.IconSize + 4, DemoLayout.IconSize + 4, DemoPalette.IconBorder);
             canvas.FillRectangle(DemoLayout.IconLeft, top, DemoLayout.IconSize, DemoLayout.IconSize, IconColours[i]);
             int labelWidth = IconLabels[i].Length * ConsoleFont.GlyphWidth;
-            canvas.DrawText(DemoLayout.IconLeft + (DemoLayout.IconSize - labelWidth) / 2, top + DemoLayout.IconSize + 4,
-                IconLabels[i], 1, DemoPalette.IconBorder);
+            canvas.DrawText<ConsoleFont>(DemoLayout.IconLeft + (DemoLayout.IconSize - labelWidth) / 2, top + DemoLayout.IconSize + 4,
+                IconLabels[i], DemoPalette.IconBorder);
         }
     }
 
@@ -60,7 +60,7 @@ internal sealed class DemoScreenRenderer
         int left = layout.WindowLeft, top = layout.WindowTop;
         int width = layout.WindowRight - left, height = layout.WindowBottom - top;
         canvas.FillRectangle(left, top, width, height, DemoPalette.WindowFrame);
-        canvas.DrawText(left + 8, top + (DemoLayout.WindowTitleHeight - ConsoleFont.GlyphHeight) / 2, "console", 1, DemoPalette.WindowTitleText);
+        canvas.DrawText<ConsoleFont>(left + 8, top + (DemoLayout.WindowTitleHeight - ConsoleFont.GlyphHeight) / 2, "console", DemoPalette.WindowTitleText);
         canvas.FillRectangle(left + 2, top + DemoLayout.WindowTitleHeight, width - 4, height - DemoLayout.WindowTitleHeight - 2,
             DemoPalette.ConsoleBackground);
 
@@ -98,7 +98,7 @@ internal sealed class DemoScreenRenderer
             char c = k < a.Length ? a[k] : b[k - a.Length];
             int x = layout.ConsoleTextLeft + k % columns * DemoLayout.CellWidth;
             int y = layout.ConsoleTextTop + (row + k / columns - skipRows) * DemoLayout.CellHeight;
-            canvas.DrawGlyph(x, y, c, DemoLayout.ConsoleScale, DemoPalette.ConsoleText);
+            canvas.DrawGlyph<LargeConsoleFont>(x, y, c, DemoPalette.ConsoleText);
         }
         return row + lineRows - skipRows;
     }
@@ -139,8 +139,8 @@ internal sealed class DemoScreenRenderer
         }
         ReadOnlySpan<char> written = text.Written;
         _statusLength = written.Length;
-        canvas.DrawText(8, layout.StatusBarTop + (DemoLayout.StatusBarHeight - ConsoleFont.GlyphHeight) / 2,
-            written, 1, DemoPalette.StatusText);
+        canvas.DrawText<ConsoleFont>(8, layout.StatusBarTop + (DemoLayout.StatusBarHeight - ConsoleFont.GlyphHeight) / 2,
+            written, DemoPalette.StatusText);
     }
 
     private static void DrawClickMarker(BgrxCanvas canvas, (int X, int Y) at)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Converts an 8-pixel-wide Linux console font (PSF1 or PSF2, optionally gzipped) into the C# byte table
-Server/DemoTarget/ConsoleFont.g.cs used by the demo target's screen.
+"""Converts a Linux console font (PSF1 or PSF2, optionally gzipped, 8 or 16 pixels wide) into a C# byte table
+for the demo target's screen: Server/DemoTarget/ConsoleFont.g.cs (small labels) and LargeConsoleFont.g.cs
+(the console text, sized for OCR).
 
 Only printable ASCII (U+0020..U+007E) is extracted, found through the font's Unicode table so that fonts whose
 glyph order is not ASCII (Lat15-*, Uni2-*) work too. Standard library only; see README.md for usage.
@@ -70,12 +71,13 @@ def parse_psf2(data):
 
 
 def read_licence(path, section):
-    """The text of section '== ...section...' of a Debian copyright file, as C# comment lines."""
+    """The text of section '== ...section...' of a Debian copyright file, as C# comment lines. A section header
+    may continue over several lines (a list of BDF files) up to the first blank line."""
     text = load(path).decode("utf-8")
     blocks = re.split(r"^== ", text, flags=re.MULTILINE)
     for block in blocks[1:]:
-        header, _, body = block.partition("\n")
-        if section in header.split():
+        header, _, body = block.partition("\n\n")
+        if section in header.replace(",", " ").split():
             return "\n".join(("// " + line).rstrip() for line in body.strip().splitlines())
     sys.exit(f"{path}: no section for {section}")
 
@@ -90,8 +92,11 @@ def main():
                         help="Debian copyright file that holds the font's licence")
     parser.add_argument("--licence-section", default="u_vga16.bdf",
                         help="the '== NAME' section of --licence-file for the BDF source of --font")
-    parser.add_argument("--output", default=os.path.join(here, "..", "..", "Server", "DemoTarget", "ConsoleFont.g.cs"))
+    parser.add_argument("--class-name", default="ConsoleFont", help="the generated C# class (and file) name")
+    parser.add_argument("--output", help="default: Server/DemoTarget/CLASS-NAME.g.cs")
     args = parser.parse_args()
+    if args.output is None:
+        args.output = os.path.join(here, "..", "..", "Server", "DemoTarget", args.class_name + ".g.cs")
 
     licence = read_licence(args.licence_file, args.licence_section)
     data = load(args.font)
@@ -101,15 +106,16 @@ def main():
         width, height, glyphs, mapping = parse_psf2(data)
     else:
         sys.exit(f"{args.font}: not a PSF1 or PSF2 font")
-    if width != 8:
-        sys.exit(f"{args.font}: glyphs are {width} pixels wide; only 8 (one byte a row) is supported")
+    if width not in (8, 16):
+        sys.exit(f"{args.font}: glyphs are {width} pixels wide; only 8 and 16 (one or two bytes a row) are supported")
+    row_bytes = width // 8
     missing = [chr(c) for c in range(FIRST, LAST + 1) if c not in mapping]
     if missing:
         sys.exit(f"{args.font}: no glyph for {''.join(missing)!r}")
 
     lines = []
     for code in range(FIRST, LAST + 1):
-        rows = glyphs[mapping[code]][:height]
+        rows = glyphs[mapping[code]][:height * row_bytes]
         shown = "space" if code == 0x20 else chr(code)
         lines.append("        " + ", ".join(f"0x{b:02X}" for b in rows) + f", // U+{code:04X} {shown}")
 
@@ -125,15 +131,18 @@ def main():
 // </auto-generated>
 namespace KvmPi.Vnc.Server.DemoTarget;
 
-/// <summary>Bitmaps of printable ASCII from a {width}x{height} console font: one byte a row, most significant bit leftmost.</summary>
-internal static class ConsoleFont
+/// <summary>
+/// Bitmaps of printable ASCII from a {width}x{height} console font: {row_bytes} byte(s) a row, most significant bit leftmost.
+/// </summary>
+internal sealed class {args.class_name} : IBitmapFont
 {{
-    public const int GlyphWidth = {width};
-    public const int GlyphHeight = {height};
-    public const char FirstChar = '\\u{FIRST:04X}';
-    public const char LastChar = '\\u{LAST:04X}';
+    public static int GlyphWidth => {width};
+    public static int GlyphHeight => {height};
+    public static int BytesPerRow => {row_bytes};
+    public static char FirstChar => '\\u{FIRST:04X}';
+    public static char LastChar => '\\u{LAST:04X}';
 
-    /// <summary>Rows of glyph <c>c</c> are <c>Glyphs.Slice((c - FirstChar) * GlyphHeight, GlyphHeight)</c>.</summary>
+    /// <summary>Glyph <c>c</c> is <c>GlyphHeight × BytesPerRow</c> bytes at <c>(c - FirstChar) × GlyphHeight × BytesPerRow</c>.</summary>
     public static ReadOnlySpan<byte> Glyphs =>
     [
 {os.linesep.join(lines)}
