@@ -18,7 +18,7 @@ public sealed class KeyboardTests
         await viewer.FocusAsync();
         await viewer.TypeAsync("hello worlx");
         await viewer.KeyAsync("BackSpace");
-        await viewer.TypeAsync("d");
+        await viewer.TypeAsync("d 42!");   // digits and a shifted symbol too
         await viewer.KeyAsync("Return");
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.False(viewer.HasExited, "the viewer quit: " + viewer.Log);
@@ -26,7 +26,7 @@ public sealed class KeyboardTests
         string png = dir.File("console.png");
         await GvncCapture.CaptureAsync(server.Port, png);
         string text = Ocr.Normalize(await Ocr.ReadAsync(png));
-        Assert.True(text.Contains("hello world", StringComparison.Ordinal), $"OCR did not find the typed 'hello world'. OCR text: {text}\n{server.Describe()}\nviewer: {viewer.Log}");
+        Assert.True(text.Contains("hello world 42!", StringComparison.Ordinal), $"OCR did not find the typed 'hello world 42!'. OCR text: {text}\n{server.Describe()}\nviewer: {viewer.Log}");
         Assert.False(text.Contains("worlx", StringComparison.Ordinal), "BackSpace did not erase the x. OCR text: " + text);
         Assert.True(text.Contains("command", StringComparison.Ordinal),
             "Return did not execute the line (no command output on the console). OCR text: " + text);
