@@ -32,7 +32,7 @@ internal static class KvmServerHost
             password = ReadPassword(options.PasswordFile, out string? error);
             if (password is null) return Fail(error!);
         }
-        if (!options.Listen.Address.Equals(System.Net.IPAddress.Loopback) && !System.Net.IPAddress.IsLoopback(options.Listen.Address)
+        if (!System.Net.IPAddress.IsLoopback(options.Listen.Address)
             && password is null && !options.NoAuth)
             return Fail($"refusing to listen on {options.Listen} without a password: give --password-file, or --no-auth to allow anyone on the network");
 

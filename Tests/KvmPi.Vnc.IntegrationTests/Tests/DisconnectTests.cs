@@ -15,6 +15,16 @@ public sealed class DisconnectTests
         return (server, keyboard, mouse);
     }
 
+    /// <summary>Waits (bounded) for the report files to show the held keys and button, then their release.</summary>
+    private static async Task AssertReleasedAsync(string keyboard, string mouse, ServerProcess server)
+    {
+        var keys = await HidReports.WaitForAsync(keyboard, HidReports.KeyboardReportSize,
+            r => r.Count > 0 && r[^1].All(b => b == 0) && r.Any(x => x[2] == 0x04), TimeSpan.FromSeconds(5));
+        var buttons = await HidReports.WaitForAsync(mouse, HidReports.MouseReportSize,
+            r => r.Count > 0 && r[^1][0] == 0 && r.Any(x => x[0] == 1), TimeSpan.FromSeconds(5));
+        AssertReleased(keys, buttons, server);
+    }
+
     private static void AssertReleased(List<byte[]> keys, List<byte[]> mouse, ServerProcess server)
     {
         string k = HidReports.Format(keys), m = HidReports.Format(mouse);
@@ -38,11 +48,7 @@ public sealed class DisconnectTests
                 QuitAbruptly = true,
             });
             Assert.True(run.Process.ExitCode == 0, "probe failed: " + run);
-            var keys = await HidReports.WaitForAsync(keyboard, HidReports.KeyboardReportSize,
-                r => r.Count > 0 && r[^1].All(b => b == 0) && r.Any(x => x[2] == 0x04), TimeSpan.FromSeconds(5));
-            var buttons = await HidReports.WaitForAsync(mouse, HidReports.MouseReportSize,
-                r => r.Count > 0 && r[^1][0] == 0 && r.Any(x => x[0] == 1), TimeSpan.FromSeconds(5));
-            AssertReleased(keys, buttons, server);
+            await AssertReleasedAsync(keyboard, mouse, server);
         }
     }
 
@@ -62,11 +68,7 @@ public sealed class DisconnectTests
             await HidReports.WaitForAsync(keyboard, HidReports.KeyboardReportSize, r => r.Any(x => x[2] == 0x04), TimeSpan.FromSeconds(5));
             await HidReports.WaitForAsync(mouse, HidReports.MouseReportSize, r => r.Any(x => x[0] == 1), TimeSpan.FromSeconds(5));
             client.Reset();
-            var keys = await HidReports.WaitForAsync(keyboard, HidReports.KeyboardReportSize,
-                r => r.Count > 0 && r[^1].All(b => b == 0) && r.Any(x => x[2] == 0x04), TimeSpan.FromSeconds(5));
-            var buttons = await HidReports.WaitForAsync(mouse, HidReports.MouseReportSize,
-                r => r.Count > 0 && r[^1][0] == 0 && r.Any(x => x[0] == 1), TimeSpan.FromSeconds(5));
-            AssertReleased(keys, buttons, server);
+            await AssertReleasedAsync(keyboard, mouse, server);
         }
     }
 
