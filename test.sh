@@ -23,6 +23,11 @@ packages=(
   tesseract-ocr-eng
   x11-utils          # xdpyinfo: wait for Xvfb
   xauth
+  qemu-system-x86    # Tests/vm: throwaway VM with the real kernel's USB gadget and V4L2 drivers
+  busybox-static
+  bash-static
+  cpio
+  kmod
 )
 
 missing=()
