@@ -6,7 +6,7 @@ namespace KvmPi.Vnc.Hid.Keyboard;
 /// while it is held. This is the whole contract between <see cref="Keyboard"/> and a keymap, so a generated
 /// per-layout table only has to produce these.
 /// </summary>
-internal readonly record struct KeyStroke(byte Usage, ShiftRequirement Shift)
+internal readonly record struct KeyStroke(byte Usage, ShiftRequirement Shift, bool CapsLockInvertsShift = false)
 {
     public bool IsModifier => KeyboardUsage.IsModifier(Usage);
 }

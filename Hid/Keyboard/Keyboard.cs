@@ -34,6 +34,7 @@ public sealed class Keyboard
     private HeldKeys _heldUsages;
     private HeldKeys _heldShift; // ShiftRequirement per held key, parallel to _heldUsages
     private ulong _lastSent;     // last report sent, as 8 bytes little-endian; all keys up at start
+    private byte _leds;          // the target's lock LEDs (HID LED order); unknown until it says = all off
 
     /// <param name="sink">Receives each 8-byte report; called under the keyboard's lock, so it must not block.</param>
     /// <param name="logger">Debug lines for ignored keysyms and ignored seventh keys.</param>
@@ -65,6 +66,8 @@ public sealed class Keyboard
             }
             else if (down)
             {
+                if ((_leds & LedBits.CapsLock) != 0 && stroke.CapsLockInvertsShift)
+                    stroke = stroke with { Shift = stroke.Shift == ShiftRequirement.Pressed ? ShiftRequirement.Released : ShiftRequirement.Pressed };
                 if (!TryPressUnsynchronized(stroke))
                 {
                     HidLog.TooManyKeysHeld(_logger, keysym, stroke.Usage);
@@ -78,6 +81,24 @@ public sealed class Keyboard
 
             SendIfChangedUnsynchronized();
         }
+    }
+
+    /// <summary>
+    /// The target's lock state, from its keyboard LED output report (HID 1.11 Appendix B.1, the boot keyboard's
+    /// 1-byte OUT report): bit 0 Num Lock, bit 1 Caps Lock, bit 2 Scroll Lock (bits 3/4 Compose/Kana are kept but
+    /// unused). Called whenever the host sends a new LED report; before the first one every lock counts as off.
+    /// </summary>
+    /// <remarks>Keysyms name characters, so a letter must come out in the case the viewer asked for whatever the
+    /// target's Caps Lock is: with Caps Lock on, Shift is inverted for the keys Caps Lock affects.</remarks>
+    public void UpdateLeds(byte ledBits)
+    {
+        lock (_lock) _leds = ledBits;
+    }
+
+    /// <summary>The last LED state given to <see cref="UpdateLeds"/> (0 until then).</summary>
+    public byte Leds
+    {
+        get { lock (_lock) return _leds; }
     }
 
     /// <summary>Releases every key and modifier: sends an all-zero report.</summary>

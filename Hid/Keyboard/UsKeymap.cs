@@ -131,7 +131,9 @@ internal static class UsKeymap
         if (ascii - Keysym.FirstPrintableAscii <= Keysym.LastPrintableAscii - Keysym.FirstPrintableAscii)
         {
             int row = (int)(ascii - Keysym.FirstPrintableAscii) * 2;
-            stroke = new KeyStroke(PrintableAscii[row + 1], (ShiftRequirement)PrintableAscii[row]);
+            byte key = PrintableAscii[row + 1];
+            // Caps Lock on a US host shifts the letter keys only (xkb type ALPHABETIC).
+            stroke = new KeyStroke(key, (ShiftRequirement)PrintableAscii[row], key is >= 0x04 and <= 0x1D);
             return true;
         }
 

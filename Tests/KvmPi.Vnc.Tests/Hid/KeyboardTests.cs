@@ -171,6 +171,21 @@ public sealed class KeyboardTests
     }
 
     [Fact]
+    public void CapsLockOn_LettersComeOutInTheRequestedCase()
+    {
+        _keyboard.UpdateLeds(0x02);   // Caps Lock on at the target
+        _keyboard.KeyEvent('a', true);
+        _keyboard.KeyEvent('a', false);
+        _keyboard.KeyEvent('A', true);
+        _keyboard.KeyEvent('A', false);
+        _keyboard.KeyEvent('1', true);   // digits are not affected by Caps Lock
+        _keyboard.KeyEvent('1', false);
+
+        Assert.Equal([Report(0x02, 0x04), AllUp, Report(0, 0x04), AllUp, Report(0, 0x1E), AllUp], _sink.Reports);
+        Assert.Equal(0x02, _keyboard.Leds);
+    }
+
+    [Fact]
     public void CapitalWithoutShift_AddsShiftForTheKeyOnly()
     {
         _keyboard.KeyEvent('A', true);
