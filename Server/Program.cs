@@ -7,7 +7,8 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        ServerOptions? options = CommandLine.Parse(args, out string? error);
+        string[]? expanded = ConfigFile.ExpandArguments(args, out string? error);
+        ServerOptions? options = expanded is null ? null : CommandLine.Parse(expanded, out error);
         if (options is null)
         {
             Console.Error.WriteLine($"kvmpi-vnc: {error} (see --help)");

@@ -30,6 +30,8 @@ internal static class CommandLine
           --no-auth             Allow viewers without a password on a non-loopback address.
           --name NAME           Desktop name shown by viewers (default "KvmPi.Vnc").
           --log-level LEVEL     debug, info, warn or error (default info).
+          --config FILE         Read flags from FILE first: one "key = value" per line, the key being a flag
+                                without its dashes (listen = 0.0.0.0:5900; no-auth = true). Flags given here win.
           --help                Show this help and exit.
         """;
 
@@ -119,7 +121,11 @@ internal static class CommandLine
         return options;
     }
 
-    private static bool IsValued(string name) => name is "--listen" or "--video" or "--fps" or "--keyboard" or "--mouse"
+    /// <summary>Flags without a value. The config file (<see cref="ConfigFile"/>) accepts each as a true/false key.</summary>
+    internal static bool IsSwitch(string name) => name is "--no-auth";
+
+    /// <summary>Flags with a value. The config file accepts each as a key.</summary>
+    internal static bool IsValued(string name) => name is "--listen" or "--video" or "--fps" or "--keyboard" or "--mouse"
         or "--password-file" or "--name" or "--log-level";
 
     private static string? NonEmpty(string value, string name, ref string? error)
