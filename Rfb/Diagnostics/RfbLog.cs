@@ -51,4 +51,13 @@ internal static partial class RfbLog
 
     [LoggerMessage(14, LogLevel.Information, "frame size now {Width}x{Height}")]
     public static partial void FrameResized(ILogger logger, int width, int height);
+
+    [LoggerMessage(40, LogLevel.Debug, "{Remote}: continuous updates {State} ({Area})")]
+    public static partial void ContinuousUpdates(ILogger logger, EndPoint? remote, string state, string area);
+
+    [LoggerMessage(41, LogLevel.Warning, "{Remote}: no answer to a fence for {Seconds} s, dropping it")]
+    public static partial void FenceTimeout(ILogger logger, EndPoint? remote, double seconds);
+
+    [LoggerMessage(42, LogLevel.Debug, "{Remote}: unexpected fence answer (payload {Length} bytes, type {Type})")]
+    public static partial void UnexpectedFenceAnswer(ILogger logger, EndPoint? remote, int length, int type);
 }

@@ -46,6 +46,8 @@ public sealed class ClientMessageReader(int maxClientCutTextBytes)
             ClientMessageType.KeyEvent => TryReadKeyEvent(ref reader, handler),
             ClientMessageType.PointerEvent => TryReadPointerEvent(ref reader, handler),
             ClientMessageType.ClientCutText => TryReadClientCutText(ref reader, handler),
+            ClientMessageType.EnableContinuousUpdates => TryReadEnableContinuousUpdates(ref reader, handler),
+            ClientMessageType.ClientFence => TryReadClientFence(ref reader, handler),
             ClientMessageType.SetDesktopSize => TryReadSetDesktopSize(ref reader),
             ClientMessageType.QemuClientMessage => TryReadQemuMessage(ref reader, handler),
             _ => throw new RfbProtocolException($"unknown client message type {type}"),
@@ -158,6 +160,39 @@ public sealed class ClientMessageReader(int maxClientCutTextBytes)
         {
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
+        return true;
+    }
+
+    /* rfbproto "EnableContinuousUpdates": U8 150, U8 enable-flag, U16 x, U16 y, U16 width, U16 height */
+    internal const int EnableContinuousUpdatesLength = 10;
+
+    private static bool TryReadEnableContinuousUpdates<THandler>(ref SequenceReader<byte> reader, THandler handler)
+        where THandler : IClientMessageHandler
+    {
+        Span<byte> m = stackalloc byte[EnableContinuousUpdatesLength];
+        if (!reader.TryCopyTo(m)) return false;
+        reader.Advance(EnableContinuousUpdatesLength);
+        handler.EnableContinuousUpdates(m[1] != 0,
+            BinaryPrimitives.ReadUInt16BigEndian(m[2..]), BinaryPrimitives.ReadUInt16BigEndian(m[4..]),
+            BinaryPrimitives.ReadUInt16BigEndian(m[6..]), BinaryPrimitives.ReadUInt16BigEndian(m[8..]));
+        return true;
+    }
+
+    /* rfbproto "ClientFence": U8 248, 3 padding, U32 flags, U8 length, length × U8 payload. The payload is at most
+       64 bytes (rfbproto); a longer one is a protocol error, so at most 73 bytes are ever buffered. */
+    internal const int ClientFenceHeaderLength = 9;
+
+    private static bool TryReadClientFence<THandler>(ref SequenceReader<byte> reader, THandler handler)
+        where THandler : IClientMessageHandler
+    {
+        Span<byte> m = stackalloc byte[ClientFenceHeaderLength + FenceFlags.MaxPayloadLength];
+        if (!reader.TryCopyTo(m[..ClientFenceHeaderLength])) return false;
+        int length = m[8];
+        if (length > FenceFlags.MaxPayloadLength)
+            RfbProtocolException.Throw($"fence payload of {length} bytes (at most {FenceFlags.MaxPayloadLength})");
+        if (!reader.TryCopyTo(m[..(ClientFenceHeaderLength + length)])) return false;
+        reader.Advance(ClientFenceHeaderLength + length);
+        handler.ClientFence(BinaryPrimitives.ReadUInt32BigEndian(m[4..]), m.Slice(ClientFenceHeaderLength, length));
         return true;
     }
 

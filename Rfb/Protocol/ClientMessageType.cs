@@ -10,6 +10,8 @@ public enum ClientMessageType : byte
     KeyEvent = 4,
     PointerEvent = 5,
     ClientCutText = 6,
+    EnableContinuousUpdates = 150,
+    ClientFence = 248,
     SetDesktopSize = 251,
     QemuClientMessage = 255,
 }

@@ -16,6 +16,12 @@ public interface IClientMessageHandler
 
     void FramebufferUpdateRequest(bool incremental, int x, int y, int width, int height);
 
+    /// <summary>EnableContinuousUpdates (150): start pushing updates of the area without requests, or stop.</summary>
+    void EnableContinuousUpdates(bool enable, int x, int y, int width, int height);
+
+    /// <summary>ClientFence (248): <paramref name="flags"/> as sent (see <see cref="FenceFlags"/>), payload ≤ 64 bytes.</summary>
+    void ClientFence(uint flags, ReadOnlySpan<byte> payload);
+
     void KeyEvent(uint keysym, bool down);
 
     void PointerEvent(byte buttonMask, int x, int y);

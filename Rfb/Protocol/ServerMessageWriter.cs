@@ -39,4 +39,34 @@ public static class ServerMessageWriter
     /// </summary>
     public static void WriteDesktopSize(IBufferWriter<byte> output, int width, int height) =>
         WriteRectHeader(output, new Rect(0, 0, width, height), EncodingType.DesktopSize);
+
+    /* rfbproto "EndOfContinuousUpdates": U8 150, nothing else. */
+    public const int EndOfContinuousUpdatesLength = 1;
+
+    /// <summary>
+    /// rfbproto "EndOfContinuousUpdates": tells a viewer that listed ContinuousUpdates that the server supports them
+    /// (the first time), or that continuous updates have stopped (after EnableContinuousUpdates with enable 0).
+    /// </summary>
+    public static void WriteEndOfContinuousUpdates(IBufferWriter<byte> output)
+    {
+        Span<byte> m = output.GetSpan(EndOfContinuousUpdatesLength);
+        m[0] = 150;
+        output.Advance(EndOfContinuousUpdatesLength);
+    }
+
+    /* rfbproto "ServerFence": U8 248, 3 padding, U32 flags, U8 length, length × U8 payload (≤ 64). */
+    public const int FenceHeaderLength = 9;
+
+    public static void WriteServerFence(IBufferWriter<byte> output, uint flags, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > FenceFlags.MaxPayloadLength)
+            throw new ArgumentOutOfRangeException(nameof(payload), payload.Length, "A fence payload is at most 64 bytes.");
+        Span<byte> m = output.GetSpan(FenceHeaderLength + payload.Length);
+        m[0] = 248;
+        m[1] = m[2] = m[3] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(m[4..], flags);
+        m[8] = (byte)payload.Length;
+        payload.CopyTo(m[FenceHeaderLength..]);
+        output.Advance(FenceHeaderLength + payload.Length);
+    }
 }

@@ -7,7 +7,8 @@ namespace KvmPi.Vnc.Rfb.Server;
 /// What a viewer said it can take, derived once per SetEncodings (cf. kvmd's RfbClientEncodings). Immutable.
 /// </summary>
 internal readonly record struct ClientCapabilities(
-    EncodingType PreferredEncoding, bool DesktopSize, int CompressLevel, int QualityLevel)
+    EncodingType PreferredEncoding, bool DesktopSize, int CompressLevel, int QualityLevel,
+    bool Fence = false, bool ContinuousUpdates = false)
 {
     /// <summary>Before any SetEncodings a client gets Raw, which every client must accept (rfbproto "SetEncodings").</summary>
     public static ClientCapabilities Default { get; } = new(EncodingType.Raw, false, -1, -1);
@@ -19,7 +20,7 @@ internal readonly record struct ClientCapabilities(
     public static ClientCapabilities From(ReadOnlySpan<int> encodings)
     {
         EncodingType? preferred = null;
-        bool desktopSize = false;
+        bool desktopSize = false, fence = false, continuousUpdates = false;
         int compress = -1, quality = -1;
         foreach (int e in encodings)
         {
@@ -31,6 +32,12 @@ internal readonly record struct ClientCapabilities(
                 case EncodingType.DesktopSize:
                     desktopSize = true;
                     break;
+                case EncodingType.Fence:
+                    fence = true;
+                    break;
+                case EncodingType.ContinuousUpdates:
+                    continuousUpdates = true;
+                    break;
                 case >= EncodingType.CompressLevel0 and <= EncodingType.CompressLevel9:
                     compress = e - (int)EncodingType.CompressLevel0;
                     break;
@@ -39,6 +46,6 @@ internal readonly record struct ClientCapabilities(
                     break;
             }
         }
-        return new ClientCapabilities(preferred ?? EncodingType.Raw, desktopSize, compress, quality);
+        return new ClientCapabilities(preferred ?? EncodingType.Raw, desktopSize, compress, quality, fence, continuousUpdates);
     }
 }

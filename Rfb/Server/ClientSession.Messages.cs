@@ -23,7 +23,12 @@ internal sealed partial class ClientSession
     public void SetEncodings(ReadOnlySpan<int> encodings)
     {
         var capabilities = ClientCapabilities.From(encodings);
-        lock (_lock) _capabilities = capabilities;
+        lock (_lock)
+        {
+            _capabilities = capabilities;
+            AnnounceFlowControlLocked(capabilities);
+        }
+        _updateSignal.Set();
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             var list = new StringBuilder();
@@ -36,6 +41,9 @@ internal sealed partial class ClientSession
     {
         lock (_lock)
         {
+            // With continuous updates on, incremental requests add nothing (rfbproto "EnableContinuousUpdates");
+            // non-incremental ones are still honoured.
+            if (incremental && _continuousUpdates) return;
             // Rectangles outside the frame are clipped, not fatal: clients race with resizes.
             var requested = new Rect(x, y, width, height);
             _requestArea = _updateRequested ? Union(_requestArea, requested) : requested;

@@ -46,7 +46,7 @@ internal sealed partial class ClientSession
         {
             if (framebuffer != _framebuffer) return;   // we will resend everything of the new one anyway
             _dirty.UnionWith(changed);
-            if (!_updateRequested) return;
+            if (!_updateRequested && !_continuousUpdates) return;
         }
         _updateSignal.Set();
     }
@@ -62,6 +62,10 @@ internal sealed partial class ClientSession
     {
         using var writeTimeout = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, writeTimeout.Token);
+        // Wakes the loop when the oldest unanswered ping would be overdue, so a viewer that stops answering fences
+        // is dropped after the write timeout like one that stops reading.
+        using var fenceTimer = new Timer(static signal => ((AsyncSignal)signal!).Set(), _updateSignal, Timeout.Infinite, Timeout.Infinite);
+        long fenceTimeoutMicros = (long)_server.Options.WriteTimeout.TotalMicroseconds;
         _scratch = ArrayPool<uint>.Shared.Rent(MaxPiecePixels);
         try
         {
@@ -69,11 +73,45 @@ internal sealed partial class ClientSession
             {
                 await _updateSignal.WaitAsync().ConfigureAwait(false);
                 if (_closing) break;
-                if (!PrepareUpdate(out bool resize, out int newWidth, out int newHeight, out Framebuffer framebuffer,
-                        out PixelTranslator translator, out EncodingType encoding))
-                    continue;
+                long flushed = _bytesWritten;   // only this loop writes it
+                UpdateKind kind = PrepareUpdate(out bool wroteControl, out bool ping, out long? waitingSince,
+                    out int newWidth, out int newHeight, out Framebuffer framebuffer, out PixelTranslator translator,
+                    out EncodingType encoding);
+                if (waitingSince is long sentAt)
+                {
+                    long left = sentAt + fenceTimeoutMicros - NowMicros();
+                    if (left <= 0)
+                    {
+                        RfbLog.FenceTimeout(_logger, _remote, _server.Options.WriteTimeout.TotalSeconds);
+                        await StopAsync(stop, "not answering fences").ConfigureAwait(false);
+                        return;
+                    }
+                    fenceTimer.Change(left / 1000 + 1, Timeout.Infinite);
+                }
+                if (kind == UpdateKind.None && !wroteControl) continue;
+                ping &= kind != UpdateKind.None;
 
-                WriteUpdate(resize, newWidth, newHeight, framebuffer, translator, encoding);
+                // An update between two RTT pings (TigerVNC does the same): the first answer tells the round trip
+                // with nothing of this update ahead of it, the second when the whole update has been processed.
+                long before = 0, after = 0;
+                if (kind != UpdateKind.None)
+                {
+                    if (ping) before = WritePing(flushed);
+                    WriteUpdate(kind == UpdateKind.Resize, newWidth, newHeight, framebuffer, translator, encoding);
+                    if (ping) after = WritePing(flushed);
+                }
+                long written = flushed + _output.UnflushedBytes;
+                lock (_lock)
+                {
+                    _bytesWritten = written;
+                    if (ping)
+                    {
+                        long now = NowMicros();
+                        _congestion.SentPing(before, now);
+                        _congestion.SentPing(after, now);
+                    }
+                }
+
                 writeTimeout.CancelAfter(_server.Options.WriteTimeout);
                 try
                 {
@@ -111,32 +149,48 @@ internal sealed partial class ClientSession
         }
     }
 
+    private enum UpdateKind { None, Resize, Data }
+
     private async Task StopNotReadingAsync(CancellationTokenSource stop)
     {
         RfbLog.WriteTimeout(_logger, _remote, _server.Options.WriteTimeout.TotalSeconds);
-        _stopReason = "not reading updates";
+        await StopAsync(stop, "not reading updates").ConfigureAwait(false);
+    }
+
+    private async Task StopAsync(CancellationTokenSource stop, string reason)
+    {
+        _stopReason = reason;
         await stop.CancelAsync().ConfigureAwait(false);
         _input.CancelPendingRead();
     }
 
     /// <summary>
     /// Decides under the lock what the next update holds: a DesktopSize alone after a resize, or the dirty tiles
-    /// inside the requested area (everything requested, for a non-incremental request). Returns false when
-    /// nothing is due; the request then stays pending until something changes.
+    /// inside the requested area (everything requested, for a non-incremental request; the continuous-updates area
+    /// as if always requested). Queued control messages are written first, in the same step. Returns
+    /// <see cref="UpdateKind.None"/> when nothing is due or the update must wait (<paramref name="waitingSince"/>:
+    /// for the answer to a ping sent then); the request then stays pending.
     /// </summary>
-    private bool PrepareUpdate(out bool resize, out int newWidth, out int newHeight, out Framebuffer framebuffer,
-        out PixelTranslator translator, out EncodingType encoding)
+    private UpdateKind PrepareUpdate(out bool wroteControl, out bool ping, out long? waitingSince, out int newWidth,
+        out int newHeight, out Framebuffer framebuffer, out PixelTranslator translator, out EncodingType encoding)
     {
         lock (_lock)
         {
-            resize = false;
+            wroteControl = WriteControlLocked();
+            ping = _capabilities.Fence;
+            waitingSince = null;
             framebuffer = _server.Framebuffer;
             newWidth = framebuffer.Width;
             newHeight = framebuffer.Height;
             translator = _translator;
             encoding = _capabilities.PreferredEncoding;
             _rects.Clear();
-            if (!_updateRequested) return false;
+            if (!_updateRequested && !_continuousUpdates) return UpdateKind.None;
+            if (UpdatesHeldLocked(out bool congested))
+            {
+                if (congested) waitingSince = _congestion.OldestUnansweredSentAt;
+                return UpdateKind.None;
+            }
 
             if (_framebufferReplaced || framebuffer != _framebuffer)
             {
@@ -151,8 +205,7 @@ internal sealed partial class ClientSession
                     _clientHeight = newHeight;
                     _updateRequested = false;
                     _fullUpdatePending = false;
-                    resize = true;
-                    return true;
+                    return UpdateKind.Resize;
                 }
             }
 
@@ -163,12 +216,14 @@ internal sealed partial class ClientSession
                 _dirty.SetRect(_fullUpdateArea.Intersect(visible));
                 _fullUpdatePending = false;
             }
+            Rect area = !_continuousUpdates ? _requestArea :
+                _updateRequested ? Union(_requestArea, _continuousArea) : _continuousArea;
             // Tiles are cut at the visible edge, not the frame's: a tile straddling the edge of a smaller viewer's
             // view is then fully sent and cleared, instead of staying marked and being resent forever.
-            _dirty.TakeRects(_requestArea.Intersect(visible), visible.Width, visible.Height, _rects);
-            if (_rects.Count == 0) return false;
+            _dirty.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _rects);
+            if (_rects.Count == 0) return UpdateKind.None;
             _updateRequested = false;
-            return true;
+            return UpdateKind.Data;
         }
     }
 

@@ -140,7 +140,11 @@ internal sealed partial class ClientSession : IClientMessageHandler
             var reader = new SequenceReader<byte>(buffer);
             long before = _messages.PendingSkip;
             bool completedOne = false;
-            while (_messages.TryReadOne(ref reader, this)) completedOne = true;
+            while (_messages.TryReadOne(ref reader, this))
+            {
+                completedOne = true;
+                OnMessageHandled();
+            }
             _input.AdvanceTo(reader.Position, buffer.End);
             partial = reader.Remaining > 0 || _messages.PendingSkip > 0;
             if (timerArmed && (completedOne || _messages.PendingSkip < before) && partialTimeout.TryReset())

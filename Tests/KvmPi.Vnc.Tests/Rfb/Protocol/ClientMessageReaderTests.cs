@@ -46,6 +46,28 @@ public class ClientMessageReaderTests
             "cut hi"
         },
         {
+            "EnableContinuousUpdates on",
+            [0x96, 0x01, 0x00, 0x00, 0x00, 0x00, 0x07, 0x80, 0x04, 0x38], // type 150, enable, 0,0 1920x1080
+            "cu 1 0,0 1920x1080"
+        },
+        {
+            "EnableContinuousUpdates off",
+            [0x96, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+            "cu 0 0,0 0x0"
+        },
+        {
+            "ClientFence with a payload",
+            [0xF8, 0, 0, 0,                    // type 248, 3 padding
+             0x80, 0x00, 0x00, 0x03,           // Request | BlockAfter | BlockBefore
+             0x03, 0xAA, 0xBB, 0xCC],          // 3-byte payload
+            "fence 80000003 [AABBCC]"
+        },
+        {
+            "ClientFence answer without payload",
+            [0xF8, 0, 0, 0, 0x00, 0x00, 0x00, 0x04, 0x00],
+            "fence 00000004 []"
+        },
+        {
             "QEMU extended key event",
             [0xFF, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x61, 0x00, 0x00, 0x00, 0x1E], // down, keysym a, XT 0x1e
             "key 61 down"
@@ -139,5 +161,25 @@ public class ClientMessageReaderTests
         var r = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes));
         Assert.True(new ClientMessageReader(1024).TryReadOne(ref r, handler));
         Assert.Equal(bytes.Length, r.Consumed);
+    }
+
+    [Fact]
+    public void FenceWithTheLargestPayloadIsReadAndALargerOneIsAProtocolError()
+    {
+        byte[] bytes = new byte[9 + 64];
+        bytes[0] = 248;
+        bytes[8] = 64;
+        var handler = new RecordingMessageHandler();
+        var r = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes));
+        Assert.True(new ClientMessageReader(1024).TryReadOne(ref r, handler));
+        Assert.Equal(bytes.Length, r.Consumed);
+
+        bytes[8] = 65;   // rejected from the header alone, before 65 bytes are waited for
+        var e = Assert.Throws<RfbProtocolException>(() =>
+        {
+            var r2 = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes, 0, 9));
+            new ClientMessageReader(1024).TryReadOne(ref r2, new RecordingMessageHandler());
+        });
+        Assert.Contains("fence payload of 65 bytes", e.Message);
     }
 }

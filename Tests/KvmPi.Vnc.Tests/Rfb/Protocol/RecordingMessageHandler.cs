@@ -13,6 +13,10 @@ internal sealed class RecordingMessageHandler : IClientMessageHandler
     public void SetEncodings(ReadOnlySpan<int> encodings) => Messages.Add($"enc {string.Join(',', encodings.ToArray())}");
     public void FramebufferUpdateRequest(bool incremental, int x, int y, int width, int height) =>
         Messages.Add($"fbur {(incremental ? 1 : 0)} {x},{y} {width}x{height}");
+    public void EnableContinuousUpdates(bool enable, int x, int y, int width, int height) =>
+        Messages.Add($"cu {(enable ? 1 : 0)} {x},{y} {width}x{height}");
+    public void ClientFence(uint flags, ReadOnlySpan<byte> payload) =>
+        Messages.Add($"fence {flags:x8} [{Convert.ToHexString(payload)}]");
     public void KeyEvent(uint keysym, bool down) => Messages.Add($"key {keysym:x} {(down ? "down" : "up")}");
     public void PointerEvent(byte buttonMask, int x, int y) => Messages.Add($"ptr {buttonMask} {x},{y}");
     public void ClientCutText(ReadOnlySpan<byte> latin1Text, bool discarded) =>

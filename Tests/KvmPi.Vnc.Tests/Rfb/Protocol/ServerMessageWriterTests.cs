@@ -56,4 +56,28 @@ public class ServerMessageWriterTests
         Assert.Throws<OverflowException>(() => ServerMessageWriter.WriteRectHeader(output, new Rect(0, 0, 70000, 1), EncodingType.Raw));
         Assert.Throws<OverflowException>(() => ServerMessageWriter.WriteFramebufferUpdateHeader(output, 65536));
     }
+
+    [Fact]
+    public void EndOfContinuousUpdatesIsTheTypeByteAlone()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        ServerMessageWriter.WriteEndOfContinuousUpdates(output);
+        Assert.Equal(new byte[] { 0x96 }, output.WrittenSpan.ToArray());   // message type 150
+    }
+
+    [Fact]
+    public void ServerFence()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        ServerMessageWriter.WriteServerFence(output, FenceFlags.Request | FenceFlags.BlockBefore, [0x01]);
+        Assert.Equal(new byte[]
+        {
+            0xF8,                    // message type 248: ServerFence
+            0x00, 0x00, 0x00,        // padding
+            0x80, 0x00, 0x00, 0x01,  // flags: Request (bit 31) | BlockBefore (bit 0)
+            0x01,                    // payload length
+            0x01,                    // payload
+        }, output.WrittenSpan.ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => ServerMessageWriter.WriteServerFence(output, 0, new byte[65]));
+    }
 }

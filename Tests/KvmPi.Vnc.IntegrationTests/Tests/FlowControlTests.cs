@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.IntegrationTests.Support;
+using Xunit.Abstractions;
+
+namespace KvmPi.Vnc.IntegrationTests.Tests;
+
+/// <summary>
+/// Continuous updates and fences with TigerVNC's viewer (the client that uses them), and a viewer that stops
+/// reading while another keeps watching a 1080p video.
+/// </summary>
+public sealed class FlowControlTests(ITestOutputHelper output)
+{
+    [SkippableFact]
+    public async Task TigerVnc_viewer_switches_to_continuous_updates_and_answers_the_servers_fences()
+    {
+        Tools.RequireTurboJpeg();
+        Tools.Require("Xvfb", "xtigervncviewer", "xdotool");
+        using var dir = new TempDir("cu-tiger");
+        var video = TestVideo.CreateMoving(dir.File("moving.mjpeg"));
+        using var server = await ServerProcess.StartAsync("--video", video.Path, "--fps", "30", "--log-level", "debug",
+            "--keyboard", dir.ReportFile("keyboard.hid"), "--mouse", dir.ReportFile("mouse.hid"));
+        using var x = await XvfbDisplay.StartAsync();
+        using var viewer = await TigerViewer.StartAsync(x, server.Port);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+
+        Assert.False(viewer.HasExited, "the viewer quit: " + viewer.Log);
+        // The viewer saw EndOfContinuousUpdates, enabled them, and the server pushed the moving video without
+        // requests for seconds, between fences the viewer answered (an unanswered or unexpected one is logged).
+        Assert.Contains("Enabling continuous updates", viewer.Log);
+        string log = server.Output;
+        Assert.Contains("continuous updates on", log);
+        Assert.DoesNotContain("unexpected fence answer", log);
+        Assert.DoesNotContain("no answer to a fence", log);
+        Assert.DoesNotContain("protocol error", log);
+        Assert.DoesNotContain("not reading updates", log);
+        output.WriteLine(viewer.Log);
+    }
+
+    /// <summary>
+    /// A client that asks for full Raw 1080p frames (8 MB each) at 30 fps and then reads nothing: the server
+    /// keeps one update for it in its pipe and no more, so its memory stays bounded, and the other viewer keeps
+    /// getting the video. (Its drop after the 30 s write timeout is covered by the unit tests with a shorter one.)
+    /// </summary>
+    [SkippableFact]
+    public async Task A_viewer_that_stops_reading_costs_bounded_memory_and_does_not_slow_another()
+    {
+        Tools.RequireTurboJpeg();
+        await RfbProbe.GetBinaryAsync();
+        using var dir = new TempDir("stalled");
+        var video = TestVideo.CreateMoving(dir.File("moving1080.mjpeg"), 1920, 1080, 15);
+        using var server = await ServerProcess.StartAsync("--video", video.Path, "--fps", "30",
+            "--keyboard", dir.ReportFile("keyboard.hid"), "--mouse", dir.ReportFile("mouse.hid"));
+
+        const int seconds = 10;
+        var good = RfbProbe.RunAsync(server.Port, new ProbeOptions
+        {
+            Encodings = "zrle raw",
+            Actions = ["s:1000", "m:start", $"s:{seconds * 1000}", "m:end"],
+            TailSeconds = 0.2,
+            Timeout = TimeSpan.FromSeconds(60),
+        });
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        long baseline = server.ResidentBytes();
+
+        using var stalled = await RawRfbClient.ConnectAsync(server.Port);
+        stalled.Socket.ReceiveBufferSize = 4096;
+        await stalled.HandshakeNoneAsync();
+        await stalled.SendAsync(RawRfbClient.SetEncodings(0));
+        await stalled.SendAsync(RawRfbClient.UpdateRequest(false, 0, 0, 1920, 1080));
+        long peak = baseline;
+        for (int i = 0; i < seconds * 4; i++)
+        {
+            // Keeps asking, never reads.
+            await stalled.SendAsync(RawRfbClient.UpdateRequest(true, 0, 0, 1920, 1080));
+            await Task.Delay(250);
+            peak = Math.Max(peak, server.ResidentBytes());
+        }
+
+        var run = await good;
+        Assert.True(run.Marks.ContainsKey("start") && run.Marks.ContainsKey("end"), "the good viewer lost its connection: " + run);
+        long updates = run.Marks["end"].Updates - run.Marks["start"].Updates;
+        string summary = $"good viewer: {updates} updates in {seconds} s; server RSS {baseline / 1048576} MiB before, " +
+                         $"peak {peak / 1048576} MiB while a viewer stalled";
+        output.WriteLine(summary);
+        Assert.True(peak - baseline < 100L * 1024 * 1024, summary);
+        // 30 fps offered; a loaded CI machine may deliver fewer, but a viewer held up by the stalled one gets none.
+        Assert.True(updates >= seconds * 5, summary);
+    }
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+using System.Buffers.Binary;
+using KvmPi.Vnc.Rfb;
+using KvmPi.Vnc.Rfb.Server;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KvmPi.Vnc.Tests.Rfb.Server;
+
+/// <summary>
+/// ContinuousUpdates, Fence and congestion control over an in-memory connection. No timing: whether an update is
+/// held back is shown by what arrives first after a fence the test sends, since fence answers are never held.
+/// </summary>
+public class FlowControlTests
+{
+    private sealed class NullDesktop : IRfbDesktop
+    {
+        public void KeyEvent(uint keysym, bool down) { }
+        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
+        public void ReleaseAllInput() { }
+    }
+
+    private static readonly byte[] Ping = [0xF8, 0, 0, 0, 0x80, 0, 0, 0x01, 1, 1];   // Request|BlockBefore, payload {1}
+    private static readonly byte[] PingAnswer = [0xF8, 0, 0, 0, 0, 0, 0, 0x01, 1, 1];
+
+    private static byte[] Frame(int width, int height, uint bgrx)
+    {
+        byte[] frame = new byte[width * height * 4];
+        for (int i = 0; i < frame.Length; i += 4) BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(i), bgrx);
+        return frame;
+    }
+
+    private static async Task<byte[]> ReadExactly(Stream s, int n)
+    {
+        byte[] b = new byte[n];
+        await s.ReadExactlyAsync(b).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return b;
+    }
+
+    private static async Task<(RfbServer Server, Stream Client, Task Serving)> ConnectAsync(int width, int height,
+        TimeSpan? writeTimeout = null, params int[] encodings)
+    {
+        var server = new RfbServer(new RfbServerOptions
+        {
+            InitialWidth = width, InitialHeight = height, WriteTimeout = writeTimeout ?? TimeSpan.FromSeconds(30),
+        }, new NullDesktop(), NullLoggerFactory.Instance);
+        server.PublishFrame(Frame(width, height, 0), width, height, width * 4);
+        var connection = new InMemoryConnection();
+        Task serving = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
+        Stream client = connection.ClientEnd;
+        await ReadExactly(client, 12);
+        await client.WriteAsync("RFB 003.008\n"u8.ToArray());
+        await ReadExactly(client, 2);
+        await client.WriteAsync(new byte[] { 1 });
+        await ReadExactly(client, 4);
+        await client.WriteAsync(new byte[] { 1 });
+        await ReadExactly(client, 24 + "KvmPi.Vnc".Length);
+        byte[] set = new byte[4 + 4 * encodings.Length];
+        set[0] = 2;
+        BinaryPrimitives.WriteUInt16BigEndian(set.AsSpan(2), (ushort)encodings.Length);
+        for (int i = 0; i < encodings.Length; i++) BinaryPrimitives.WriteInt32BigEndian(set.AsSpan(4 + 4 * i), encodings[i]);
+        await client.WriteAsync(set);
+        return (server, client, serving);
+    }
+
+    private static byte[] EnableContinuousUpdates(bool enable, int w, int h) =>
+        [150, (byte)(enable ? 1 : 0), 0, 0, 0, 0, (byte)(w >> 8), (byte)w, (byte)(h >> 8), (byte)h];
+
+    private static byte[] FullRequest(int w, int h) => [3, 0, 0, 0, 0, 0, (byte)(w >> 8), (byte)w, (byte)(h >> 8), (byte)h];
+
+    private static byte[] Fence(uint flags, params byte[] payload)
+    {
+        byte[] m = new byte[9 + payload.Length];
+        m[0] = 248;
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(4), flags);
+        m[8] = (byte)payload.Length;
+        payload.CopyTo(m, 9);
+        return m;
+    }
+
+    /// <summary>Reads one FramebufferUpdate in Raw (32 bpp) and returns the rectangles and the first pixel of each.</summary>
+    private static async Task<List<(int X, int Y, int W, int H, uint Pixel)>> ReadRawUpdate(Stream client)
+    {
+        byte[] header = await ReadExactly(client, 4);
+        Assert.Equal(0, header[0]);
+        var rects = new List<(int, int, int, int, uint)>();
+        for (int i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)); i++)
+        {
+            byte[] r = await ReadExactly(client, 12);
+            int w = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(6));
+            byte[] data = await ReadExactly(client, w * h * 4);
+            rects.Add((BinaryPrimitives.ReadUInt16BigEndian(r), BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(2)), w, h,
+                BinaryPrimitives.ReadUInt32LittleEndian(data)));
+        }
+        return rects;
+    }
+
+    private static void Change(byte[] frame, int width, int x, int y, uint bgrx) =>
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan((y * width + x) * 4), bgrx);
+
+    [Fact]
+    public async Task ListingContinuousUpdatesGetsEndOfContinuousUpdatesAtOnceAndFenceGetsAFence()
+    {
+        var (_, client, serving) = await ConnectAsync(64, 64, null, 0, -313);
+        Assert.Equal(new byte[] { 150 }, await ReadExactly(client, 1));
+
+        // Listing them again announces nothing again; listing Fence now announces Fence (a request, payload {0}).
+        await client.WriteAsync(new byte[] { 2, 0, 0, 3, 0, 0, 0, 0, 0xFF, 0xFF, 0xFE, 0xC7, 0xFF, 0xFF, 0xFE, 0xC8 });
+        Assert.Equal(new byte[] { 0xF8, 0, 0, 0, 0x80, 0, 0, 0, 1, 0 }, await ReadExactly(client, 10));
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task ContinuousUpdatesArePushedWithoutRequestsUntilDisabled()
+    {
+        var (server, client, serving) = await ConnectAsync(128, 64, null, 0, -313);
+        Assert.Equal(150, (await ReadExactly(client, 1))[0]);
+        await client.WriteAsync(EnableContinuousUpdates(true, 128, 64));
+        // Everything is due after ServerInit, so the first push is the whole frame.
+        Assert.Equal(128 * 64, (await ReadRawUpdate(client)).Sum(r => r.W * r.H));
+
+        byte[] frame = Frame(128, 64, 0);
+        for (uint n = 1; n <= 3; n++)
+        {
+            Change(frame, 128, 70, 10, n);
+            server.PublishFrame(frame, 128, 64, 512);
+            Assert.Equal([(64, 0, 64, 64)], (await ReadRawUpdate(client)).Select(r => (r.X, r.Y, r.W, r.H)));
+        }
+
+        // Off: answered with EndOfContinuousUpdates, and changes are no longer pushed. The fence sent after the
+        // change is answered first, so no update was on its way.
+        await client.WriteAsync(EnableContinuousUpdates(false, 0, 0));
+        Assert.Equal(150, (await ReadExactly(client, 1))[0]);
+        Change(frame, 128, 10, 10, 7);
+        server.PublishFrame(frame, 128, 64, 512);
+        await client.WriteAsync(Fence(0x8000_0000, 5));
+        Assert.Equal(Fence(0, 5), await ReadExactly(client, 10));
+
+        // Requests work as before.
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 128, 0, 64 });
+        Assert.Equal([(0, 0, 64, 64)], (await ReadRawUpdate(client)).Select(r => (r.X, r.Y, r.W, r.H)));
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task EnablingContinuousUpdatesWithoutListingThemIsAProtocolError()
+    {
+        var (_, client, serving) = await ConnectAsync(64, 64, null, 0);
+        await client.WriteAsync(EnableContinuousUpdates(true, 64, 64));
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, await client.ReadAsync(new byte[1]));
+    }
+
+    [Fact]
+    public async Task FencesAreEchoedWithRequestAndUnknownFlagsCleared()
+    {
+        var (_, client, serving) = await ConnectAsync(64, 64, null, 0, -312);
+        Assert.Equal(Fence(0x8000_0000, 0), await ReadExactly(client, 10));   // the announcement
+
+        await client.WriteAsync(Fence(0x8000_0000 | 0x100 | 3, (byte)'a', (byte)'b', (byte)'c'));
+        Assert.Equal(Fence(3, (byte)'a', (byte)'b', (byte)'c'), await ReadExactly(client, 12));
+
+        // SyncNext: answered only after the message that follows it has been handled, and before anything that
+        // message caused. Here that message is a full request, so the answer comes first, then the update.
+        await client.WriteAsync(Fence(0x8000_0000 | 4, 9));
+        await client.WriteAsync(FullRequest(64, 64));
+        Assert.Equal(Fence(4, 9), await ReadExactly(client, 10));
+        Assert.Equal(Ping, await ReadExactly(client, 10));   // this viewer answers fences: updates come between pings
+        Assert.Single(await ReadRawUpdate(client));
+        Assert.Equal(Ping, await ReadExactly(client, 10));
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task ACongestedViewerGetsOnlyTheNewestFrameOnceItsPingsAreAnswered()
+    {
+        // 256x128 Raw is 128 KiB per full update: more than the initial 64 KiB window, so one update fills the link.
+        var (server, client, serving) = await ConnectAsync(256, 128, null, 0, -312, -313);
+        Assert.Equal(Fence(0x8000_0000, 0), await ReadExactly(client, 10));
+        Assert.Equal(150, (await ReadExactly(client, 1))[0]);
+        await client.WriteAsync(EnableContinuousUpdates(true, 256, 128));   // everything is due after ServerInit
+        Assert.Equal(Ping, await ReadExactly(client, 10));
+        Assert.Equal(256 * 128, (await ReadRawUpdate(client)).Sum(r => r.W * r.H));
+        Assert.Equal(Ping, await ReadExactly(client, 10));
+
+        // Three new frames while the pings are unanswered: nothing is sent (the fence answer comes first).
+        byte[] frame = Frame(256, 128, 0);
+        for (uint n = 1; n <= 3; n++)
+        {
+            Array.Copy(Frame(256, 128, n), frame, frame.Length);
+            server.PublishFrame(frame, 256, 128, 1024);
+        }
+        await client.WriteAsync(Fence(0x8000_0000, 42));
+        Assert.Equal(Fence(0, 42), await ReadExactly(client, 10));
+
+        // Answering the first ping alone is not enough (the whole update is still unacknowledged)...
+        await client.WriteAsync(PingAnswer);
+        await client.WriteAsync(Fence(0x8000_0000, 43));
+        Assert.Equal(Fence(0, 43), await ReadExactly(client, 10));
+
+        // ...the second is: one update follows, with the newest frame only.
+        await client.WriteAsync(PingAnswer);
+        Assert.Equal(Ping, await ReadExactly(client, 10));
+        var rects = await ReadRawUpdate(client);
+        Assert.Equal(256 * 128, rects.Sum(r => r.W * r.H));
+        Assert.All(rects, r => Assert.Equal(3u, r.Pixel));
+        Assert.Equal(Ping, await ReadExactly(client, 10));
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task AViewerThatNeverAnswersItsPingsIsDroppedAfterTheWriteTimeout()
+    {
+        var (server, client, serving) = await ConnectAsync(256, 128, TimeSpan.FromSeconds(1), 0, -312, -313);
+        await ReadExactly(client, 11);
+        await client.WriteAsync(EnableContinuousUpdates(true, 256, 128));
+        await ReadExactly(client, 10);
+        await ReadRawUpdate(client);
+        await ReadExactly(client, 10);
+        server.PublishFrame(Frame(256, 128, 1), 256, 128, 1024);   // due, but held: the pings are unanswered
+        await serving.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(0, server.ConnectionCount);
+    }
+}
