@@ -60,4 +60,7 @@ internal static partial class RfbLog
 
     [LoggerMessage(42, LogLevel.Debug, "{Remote}: unexpected fence answer (payload {Length} bytes, type {Type})")]
     public static partial void UnexpectedFenceAnswer(ILogger logger, EndPoint? remote, int length, int type);
+
+    [LoggerMessage(50, LogLevel.Warning, "{Remote}: JPEG unavailable, sending Tight losslessly: {Reason}")]
+    public static partial void JpegUnavailable(ILogger logger, EndPoint? remote, string reason);
 }

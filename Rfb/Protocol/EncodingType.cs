@@ -29,4 +29,12 @@ public enum EncodingType
     CompressLevel9 = -247,
     QualityLevel0 = -32,
     QualityLevel9 = -23,
+
+    /// <summary>TigerVNC/TurboVNC fine JPEG quality 0..100.</summary>
+    FineQualityLevel0 = -512,
+    FineQualityLevel100 = -412,
+
+    /// <summary>TurboVNC chroma subsampling: 1X, 4X, 2X, gray, 8X, 16X.</summary>
+    Subsampling1X = -768,
+    Subsampling16X = -763,
 }

@@ -2,6 +2,8 @@
 using System.Buffers;
 using KvmPi.Vnc.Rfb.Diagnostics;
 using KvmPi.Vnc.Rfb.Encoding;
+using KvmPi.Vnc.Rfb.Encoding.Jpeg;
+using KvmPi.Vnc.Rfb.Encoding.Tight;
 using KvmPi.Vnc.Rfb.Pixels;
 using KvmPi.Vnc.Rfb.Protocol;
 using KvmPi.Vnc.Rfb.Updates;
@@ -38,6 +40,21 @@ internal sealed partial class ClientSession
     private RawEncoder? _raw;
     private HextileEncoder? _hextile;
     private ZrleEncoder? _zrle;
+    private TightUpdateWriter? _tight;
+    private TightUpdateWriter? _tightPng;
+    private readonly ArrayBufferWriter<byte> _staging = new(64 * 1024);
+
+    // Lossless refresh (cf. TigerVNC EncodeManager): tiles the viewer holds as JPEG are sent again losslessly once
+    // they have not changed for a refresh interval. _lossy, _stillLossy and _refreshRects belong to the update loop;
+    // _recentlyChanged and _refreshTick are guarded by _lock (the publisher and the timer write them).
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(300);
+    private TileSet? _lossy;
+    private TileSet? _stillLossy;
+    private TileSet? _recentlyChanged;
+    private bool _refreshTick;
+    private volatile bool _hasLossy;
+    private Timer? _refreshTimer;
+    private readonly List<Rect> _refreshRects = [];
 
     /// <summary>Publisher thread: tiles changed in the current framebuffer.</summary>
     public void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed)
@@ -46,6 +63,7 @@ internal sealed partial class ClientSession
         {
             if (framebuffer != _framebuffer) return;   // we will resend everything of the new one anyway
             _dirty.UnionWith(changed);
+            _recentlyChanged?.UnionWith(changed);
             if (!_updateRequested && !_continuousUpdates) return;
         }
         _updateSignal.Set();
@@ -185,6 +203,7 @@ internal sealed partial class ClientSession
             translator = _translator;
             encoding = _capabilities.PreferredEncoding;
             _rects.Clear();
+            _refreshRects.Clear();
             if (!_updateRequested && !_continuousUpdates) return UpdateKind.None;
             if (UpdatesHeldLocked(out bool congested))
             {
@@ -198,6 +217,7 @@ internal sealed partial class ClientSession
                 _framebuffer = framebuffer;
                 _dirty = new TileSet(framebuffer.TileColumns, framebuffer.TileRows);
                 _dirty.SetAll();
+                _lossy = null;   // everything is resent; what goes lossy is marked again
                 if ((newWidth != _clientWidth || newHeight != _clientHeight) && _capabilities.DesktopSize)
                 {
                     // rfbproto "DesktopSize": sent alone; pixels at the new size follow the viewer's next request.
@@ -216,12 +236,32 @@ internal sealed partial class ClientSession
                 _dirty.SetRect(_fullUpdateArea.Intersect(visible));
                 _fullUpdatePending = false;
             }
+            if (_lossy is null || _lossy.Columns != _dirty.Columns || _lossy.Rows != _dirty.Rows)
+            {
+                _lossy = new TileSet(_dirty.Columns, _dirty.Rows);
+                _stillLossy = new TileSet(_dirty.Columns, _dirty.Rows);
+                _recentlyChanged = new TileSet(_dirty.Columns, _dirty.Rows);
+                _hasLossy = false;
+            }
+
+            if (_refreshTick && _stillLossy is not null && _recentlyChanged is not null)
+            {
+                // Lossy tiles that did not change during the last interval and are not about to be resent anyway.
+                _refreshTick = false;
+                _stillLossy.CopyFrom(_lossy);
+                _stillLossy.ExceptWith(_recentlyChanged);
+                _stillLossy.ExceptWith(_dirty);
+                _recentlyChanged.Clear();
+            }
+
             Rect area = !_continuousUpdates ? _requestArea :
                 _updateRequested ? Union(_requestArea, _continuousArea) : _continuousArea;
             // Tiles are cut at the visible edge, not the frame's: a tile straddling the edge of a smaller viewer's
             // view is then fully sent and cleared, instead of staying marked and being resent forever.
             _dirty.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _rects);
-            if (_rects.Count == 0) return UpdateKind.None;
+            if (_stillLossy is not null && IsTight(encoding))
+                _stillLossy.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _refreshRects);
+            if (_rects.Count == 0 && _refreshRects.Count == 0) return UpdateKind.None;
             _updateRequested = false;
             return UpdateKind.Data;
         }
@@ -236,6 +276,12 @@ internal sealed partial class ClientSession
             return;
         }
 
+        if (IsTight(encoding))
+        {
+            WriteTightUpdate(framebuffer, translator, encoding);
+            return;
+        }
+
         _pieces.Clear();
         foreach (Rect rect in _rects) Split(rect, _pieces);
         IRectEncoder encoder = EncoderFor(encoding, translator.Format);
@@ -247,6 +293,79 @@ internal sealed partial class ClientSession
             ServerMessageWriter.WriteRectHeader(_output, piece, encoder.Encoding);
             encoder.Encode(pixels, piece.Width, piece.Height, translator.Format, _output);
         }
+    }
+
+    private static bool IsTight(EncodingType encoding) => encoding is EncodingType.Tight or EncodingType.TightPng;
+
+    /// <summary>
+    /// A Tight update: the dirty rectangles (or the capture's own JPEG when that covers them), then the lossless
+    /// refresh of still lossy areas. Rectangles are staged first because the header carries their count.
+    /// </summary>
+    private void WriteTightUpdate(Framebuffer framebuffer, PixelTranslator translator, EncodingType encoding)
+    {
+        ClientCapabilities caps;
+        int clientWidth, clientHeight;
+        lock (_lock)
+        {
+            caps = _capabilities;
+            clientWidth = _clientWidth;
+            clientHeight = _clientHeight;
+        }
+
+        bool png = encoding == EncodingType.TightPng;
+        TightUpdateWriter writer = png
+            ? _tightPng ??= new TightUpdateWriter(png: true, new TurboJpegCompressor())
+            : _tight ??= new TightUpdateWriter(png: false, new TurboJpegCompressor());
+        var settings = TightSettings.From(png, translator.Format.BitsPerPixel, caps.CompressLevel, caps.QualityLevel,
+            caps.FineQuality, caps.Subsampling);
+        TileSet lossy = _lossy!;
+        _staging.ResetWrittenCount();
+
+        long dirtyArea = 0;
+        foreach (Rect r in _rects) dirtyArea += r.Area;
+        var visible = new Rect(0, 0, Math.Min(clientWidth, framebuffer.Width), Math.Min(clientHeight, framebuffer.Height));
+        int count = _rects.Count > 0 && writer.TryWritePassThrough(framebuffer, dirtyArea, visible, settings, lossy, _staging)
+            ? 1
+            : writer.Write(framebuffer, _rects, translator, settings, lossless: false, lossy, _staging);
+        count += writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging);
+        if (writer.JpegFailure is { } failure && !_jpegFailureLogged)
+        {
+            _jpegFailureLogged = true;
+            RfbLog.JpegUnavailable(_logger, _remote, failure);
+        }
+
+        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, count);
+        ReadOnlySpan<byte> staged = _staging.WrittenSpan;
+        while (!staged.IsEmpty)
+        {
+            int n = Math.Min(16 * 1024, staged.Length);
+            _output.Write(staged[..n]);
+            staged = staged[n..];
+        }
+
+        _hasLossy = !lossy.IsEmpty;
+        if (_hasLossy && _refreshTimer is null)
+        {
+            _refreshTimer = new Timer(static s => ((ClientSession)s!).OnRefreshTick(), this, RefreshInterval, RefreshInterval);
+        }
+    }
+
+    private bool _jpegFailureLogged;
+
+    /// <summary>Timer thread: another refresh interval has passed; lossy tiles that stayed still are due.</summary>
+    private void OnRefreshTick()
+    {
+        if (!_hasLossy || _closing) return;
+        lock (_lock) _refreshTick = true;
+        _updateSignal.Set();
+    }
+
+    private void DisposeEncoders()
+    {
+        _refreshTimer?.Dispose();
+        _zrle?.Dispose();
+        _tight?.Dispose();
+        _tightPng?.Dispose();
     }
 
     /// <summary>Cuts a rectangle into pieces of at most <see cref="MaxPieceWidth"/> wide and <see cref="MaxPiecePixels"/> pixels.</summary>

@@ -91,7 +91,7 @@ internal sealed partial class ClientSession : IClientMessageHandler
             _updateSignal.Set();
             if (updates is not null)
                 await updates.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            _zrle?.Dispose();   // the update loop, its only user, has ended
+            DisposeEncoders();   // the update loop, their only user, has ended
             ReleaseHeldInput();   // no key stays pressed, however the viewer left
             await _input.CompleteAsync().ConfigureAwait(false);
             // An exception tells the pipe to drop what an aborted flush left unsent instead of writing it now, with

@@ -32,6 +32,8 @@ public sealed class Framebuffer
     private readonly byte[] _pixels;
     private readonly bool[] _rowDirty;
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private byte[] _sourceJpeg = [];
+    private int _sourceJpegLength;
 
     public Framebuffer(int width, int height)
     {
@@ -184,6 +186,74 @@ public sealed class Framebuffer
                 ReadOnlySpan<byte> src = _pixels.AsSpan((rect.Y + y) * rowBytes + rect.X * 4, rect.Width * 4);
                 translator.TranslateRow(src, destination.Slice(y * rect.Width, rect.Width));
             }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Read access to the BGRX pixels (rows <see cref="Width"/> × 4 bytes apart) until the scope is disposed, for an
+    /// encoder that reads them in place (TurboJPEG takes a pointer and a pitch) instead of copying megabytes first.
+    /// Holds the read lock: the publisher waits, so keep it to one rectangle's work.
+    /// </summary>
+    public ReadScope EnterRead()
+    {
+        _lock.EnterReadLock();
+        return new ReadScope(this);
+    }
+
+    /// <summary>A held read lock on a <see cref="Framebuffer"/>; dispose exactly once.</summary>
+    public readonly ref struct ReadScope
+    {
+        private readonly Framebuffer _owner;
+
+        internal ReadScope(Framebuffer owner) => _owner = owner;
+
+        public ReadOnlySpan<byte> Bgrx => _owner._pixels;
+
+        public int Stride => _owner._width * 4;
+
+        public void Dispose() => _owner._lock.ExitReadLock();
+    }
+
+    /// <summary>
+    /// Records the JPEG image the current contents were decoded from (empty: none), so a viewer that takes Tight
+    /// JPEG can be sent the capture's own bytes (MJPEG pass-through). Single publisher only; call after
+    /// <see cref="Update"/>, which leaves the contents equal to the whole decoded frame.
+    /// </summary>
+    public void SetSourceJpeg(ReadOnlySpan<byte> jpeg)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_sourceJpeg.Length < jpeg.Length) _sourceJpeg = GC.AllocateUninitializedArray<byte>(jpeg.Length + jpeg.Length / 4);
+            jpeg.CopyTo(_sourceJpeg);
+            _sourceJpegLength = jpeg.Length;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Length of the recorded source JPEG; 0 when the contents did not come from one.</summary>
+    public int SourceJpegLength => Volatile.Read(ref _sourceJpegLength);
+
+    /// <summary>
+    /// Copies the source JPEG of the current contents into <paramref name="destination"/>; returns its length, or 0
+    /// when there is none or it does not fit.
+    /// </summary>
+    public int CopySourceJpeg(Span<byte> destination)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            int n = _sourceJpegLength;
+            if (n == 0 || n > destination.Length) return 0;
+            _sourceJpeg.AsSpan(0, n).CopyTo(destination);
+            return n;
         }
         finally
         {

@@ -100,6 +100,39 @@ public sealed class TileSet
                 Set(c, r);
     }
 
+    /// <summary>Unmarks every tile lying wholly inside a pixel rectangle (clipped to the frame <paramref name="frameWidth"/> × <paramref name="frameHeight"/>).</summary>
+    public void RemoveCovered(Rect pixels, int frameWidth, int frameHeight)
+    {
+        const int T = Framebuffer.TileSize;
+        var frame = new Rect(0, 0, Math.Min(frameWidth, _columns * T), Math.Min(frameHeight, _rows * T));
+        pixels = pixels.Intersect(frame);
+        if (pixels.IsEmpty) return;
+        for (int r = pixels.Y / T; r <= (pixels.Bottom - 1) / T; r++)
+            for (int c = pixels.X / T; c <= (pixels.Right - 1) / T; c++)
+                if (pixels.Contains(new Rect(c * T, r * T, T, T).Intersect(frame))) Remove(c, r);
+    }
+
+    /// <summary>Makes this set equal to <paramref name="other"/> (same grid).</summary>
+    public void CopyFrom(TileSet other)
+    {
+        CheckGrid(other);
+        other._bits.CopyTo(_bits, 0);
+    }
+
+    /// <summary>Removes every tile marked in <paramref name="other"/> (same grid).</summary>
+    public void ExceptWith(TileSet other)
+    {
+        CheckGrid(other);
+        for (int i = 0; i < _bits.Length; i++) _bits[i] &= ~other._bits[i];
+    }
+
+    private void CheckGrid(TileSet other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other._columns != _columns || other._rows != _rows)
+            throw new ArgumentException($"Tile grid {other._columns}x{other._rows} differs from {_columns}x{_rows}.", nameof(other));
+    }
+
     public void UnionWith(TileSet other)
     {
         ArgumentNullException.ThrowIfNull(other);

@@ -29,10 +29,14 @@ public class ClientVersionTests
     [Fact]
     public void PreferredEncodingIsTheFirstRealOneWeSupport()
     {
-        // TigerVNC's order: pseudo-encodings first, then Tight (not served yet), CopyRect, ZRLE, Hextile, Raw.
+        // TigerVNC's order: pseudo-encodings first, then Tight, CopyRect, ZRLE, Hextile, Raw.
         int[] tiger = [-314, -239, -223, -308, -307, -224, -313, -312, -258, 7, 1, 16, 5, 2, 0, -26];
         var caps = ClientCapabilities.From(tiger);
-        Assert.Equal(EncodingType.Zrle, caps.PreferredEncoding);
+        Assert.Equal(EncodingType.Tight, caps.PreferredEncoding);
+        Assert.True(caps.CopyRect && caps.LastRect && caps.AllowsJpeg);
+        Assert.Equal(EncodingType.TightPng, ClientCapabilities.From([-260, 7]).PreferredEncoding);
+        var fine = ClientCapabilities.From([7, -412, -766]);
+        Assert.Equal((100, 2, -1), (fine.FineQuality, fine.Subsampling, fine.QualityLevel));
         Assert.True(caps.DesktopSize);
         Assert.Equal(6, caps.QualityLevel);
         Assert.Equal(EncodingType.Raw, ClientCapabilities.From([]).PreferredEncoding);

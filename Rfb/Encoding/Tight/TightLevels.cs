@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.Rfb.Encoding.Jpeg;
+
+namespace KvmPi.Vnc.Rfb.Encoding.Tight;
+
+/// <summary>
+/// What a viewer's CompressLevel, QualityLevel, fine quality and subsampling pseudo-encodings mean for Tight.
+/// </summary>
+public static class TightLevels
+{
+    /// <summary>Compression level when the viewer sent none: 2, TigerVNC's server default too.</summary>
+    public const int DefaultCompressLevel = 2;
+
+    /// <summary>
+    /// zlib level of each stream for compression levels 0..9. Full colour (stream 0) stays lower than the indexed
+    /// streams: it is 3 bytes a pixel of mostly incompressible detail, where zlib-ng's higher levels cost 2–4× the
+    /// time for a few percent (stack-notes §2); palette indices compress well and are a third of the size.
+    /// </summary>
+    private static ReadOnlySpan<byte> FullColourZlib => [0, 1, 1, 2, 3, 4, 5, 6, 7, 9];
+    private static ReadOnlySpan<byte> IndexedZlib => [0, 1, 2, 3, 5, 6, 7, 8, 9, 9];
+
+    public static int FullColourZlibLevel(int compressLevel) => FullColourZlib[Math.Clamp(compressLevel, 0, 9)];
+
+    public static int IndexedZlibLevel(int compressLevel) => IndexedZlib[Math.Clamp(compressLevel, 0, 9)];
+
+    /// <summary>
+    /// JPEG quality and subsampling for coarse quality levels 0..9: the table TigerVNC and libvncserver both use
+    /// (rfb-notes §6.4), so an image costs what it costs with those servers.
+    /// </summary>
+    private static ReadOnlySpan<byte> Quality => [15, 29, 41, 42, 62, 77, 79, 86, 92, 100];
+
+    public static int JpegQuality(int qualityLevel) => Quality[Math.Clamp(qualityLevel, 0, 9)];
+
+    public static JpegSubsampling JpegSubsamplingFor(int qualityLevel) => Math.Clamp(qualityLevel, 0, 9) switch
+    {
+        <= 2 => JpegSubsampling.Quarter,
+        <= 5 => JpegSubsampling.Half,
+        _ => JpegSubsampling.None,
+    };
+
+    /// <summary>
+    /// TurboVNC's subsampling pseudo-encodings −768..−763 (1X, 4X, 2X, gray, 8X, 16X) as libjpeg-turbo can do
+    /// them: 8X and 16X have no libjpeg equivalent and become 4X, as in TigerVNC.
+    /// </summary>
+    public static JpegSubsampling FromSubsamplingLevel(int level) => level switch
+    {
+        0 => JpegSubsampling.None,
+        2 => JpegSubsampling.Half,
+        3 => JpegSubsampling.Gray,
+        _ => JpegSubsampling.Quarter,
+    };
+}

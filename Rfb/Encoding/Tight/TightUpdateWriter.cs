@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+using System.Buffers;
+using KvmPi.Vnc.Rfb.Encoding.Jpeg;
+using KvmPi.Vnc.Rfb.Pixels;
+using KvmPi.Vnc.Rfb.Protocol;
+using KvmPi.Vnc.Rfb.Updates;
+
+namespace KvmPi.Vnc.Rfb.Encoding.Tight;
+
+/// <summary>
+/// Turns the dirty rectangles of one update into Tight (or TightPNG) rectangles, choosing per 64×64 tile as
+/// TigerVNC's EncodeManager does per sub-rectangle: solid tiles as fill, few-colour tiles as mono/palette (or
+/// full colour through zlib), photographic tiles as JPEG when the viewer allows lossy and lossless otherwise.
+/// </summary>
+/// <remarks>
+/// Work goes band by band (64 rows, at most 2048 wide): the band is read once as client pixel values, each tile is
+/// classified (solid? more than <see cref="PhotoColours"/> colours?), and neighbouring tiles of one kind become one
+/// rectangle: fill runs of one colour, lossless runs of at most 1024 pixels wide (64 × 1024 = 65536 pixels, the
+/// Tight limit for non-JPEG data), and photographic runs that grow downwards while the band below has a run with the
+/// same columns, so a full-screen video goes as one JPEG, not seventeen. JPEG is compressed straight from the
+/// framebuffer under its read lock (pointer and pitch; no copy).
+/// Tiles sent as JPEG are marked in the caller's lossy set and tiles sent losslessly are cleared from it; the
+/// session re-sends the lossy ones losslessly once they have stopped changing (lossless refresh).
+/// One instance per session (it owns the zlib streams). Not thread-safe.
+/// </remarks>
+internal sealed class TightUpdateWriter : IDisposable
+{
+    private const int T = Framebuffer.TileSize;
+
+    /// <summary>
+    /// A 64×64 tile with more colours than this is "photographic" and goes as JPEG when allowed. TigerVNC allows
+    /// 96 colours before JPEG in a 65536-pixel sub-rectangle; anti-aliased coloured text stays under it per tile,
+    /// while photos and captured (already JPEG-noisy) video exceed it within the first rows.
+    /// </summary>
+    internal const int PhotoColours = 96;
+
+    private const int BandWidth = TightEncoder.MaxWidth;
+    private const int LosslessRunWidth = TightEncoder.MaxArea / T;   // 1024
+    private const int MaxJpegHeight = 2048;
+    private const int Tiles = BandWidth / T;
+
+    private readonly TightEncoder _encoder;
+    private readonly uint[] _band = new uint[BandWidth * T];
+    private readonly uint[] _piece = new uint[TightEncoder.MaxArea];
+    private readonly TileKind[] _kinds = new TileKind[Tiles];
+    private readonly uint[] _solidColour = new uint[Tiles];
+    private readonly uint[] _colourKeys = new uint[256];
+    private readonly int[] _colourStamps = new int[256];
+    private int _colourStamp;
+    private readonly List<Rect> _open = [];
+    private readonly List<Rect> _next = [];
+    private byte[] _passThrough = [];
+    private bool _jpegFailed;
+
+    private enum TileKind : byte { Solid, Lossless, Photo }
+
+    /// <param name="png">TightPNG rather than Tight.</param>
+    /// <param name="jpeg">JPEG compressor (owned from now on), or null: never JPEG.</param>
+    public TightUpdateWriter(bool png, IJpegCompressor? jpeg)
+    {
+        _encoder = new TightEncoder(png, jpeg);
+    }
+
+    public EncodingType Encoding => _encoder.Encoding;
+
+    /// <summary>Set when JPEG compression failed once (library missing or broken); the session is lossless since.</summary>
+    public string? JpegFailure { get; private set; }
+
+    /// <summary>
+    /// Writes rectangles (header and payload each) for <paramref name="rects"/> (tile-aligned, inside the frame),
+    /// returns how many. <paramref name="lossless"/> forbids JPEG (lossless refresh).
+    /// </summary>
+    public int Write(Framebuffer framebuffer, List<Rect> rects, PixelTranslator translator, TightSettings settings,
+        bool lossless, TileSet lossy, IBufferWriter<byte> output)
+    {
+        _encoder.CompressLevel = settings.CompressLevel;
+        bool jpeg = settings.AllowsJpeg && !lossless && !_jpegFailed && _encoder.CanCompressJpeg;
+        int count = 0;
+        foreach (Rect rect in rects)
+        {
+            for (int x = rect.X; x < rect.Right; x += BandWidth)
+            {
+                int w = Math.Min(BandWidth, rect.Right - x);
+                for (int y = rect.Y; y < rect.Bottom; y += T)
+                {
+                    var band = new Rect(x, y, w, Math.Min(T, rect.Bottom - y));
+                    count += WriteBand(framebuffer, band, translator, settings, jpeg, lossy, output);
+                }
+
+                count += FlushOpen(framebuffer, translator, settings, lossy, output, _open);
+                _open.Clear();
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// MJPEG pass-through: when the framebuffer holds a frame decoded from a JPEG (the capture's own bytes), the
+    /// viewer allows JPEG and the update covers almost all of the frame, that JPEG goes out as the one rectangle of
+    /// the update: no decode, no re-encode, no per-tile analysis. Returns false when it does not apply.
+    /// </summary>
+    /// <param name="dirtyArea">Pixels the update would otherwise send.</param>
+    /// <param name="visible">The part of the frame the viewer sees; pass-through needs the whole frame.</param>
+    public bool TryWritePassThrough(Framebuffer framebuffer, long dirtyArea, Rect visible, TightSettings settings,
+        TileSet lossy, IBufferWriter<byte> output)
+    {
+        if (!settings.AllowsJpeg || _jpegFailed) return false;
+        var frame = new Rect(0, 0, framebuffer.Width, framebuffer.Height);
+        if (visible != frame || frame.Width > TightEncoder.MaxWidth) return false;
+        if (dirtyArea * 10 < frame.Area * 9) return false;   // "changed almost everywhere": 90 %
+        int length = framebuffer.SourceJpegLength;
+        if (length == 0 || length > TightCompactLength.Max) return false;
+        if (_passThrough.Length < length) _passThrough = GC.AllocateUninitializedArray<byte>(length + length / 4);
+        length = framebuffer.CopySourceJpeg(_passThrough);
+        if (length == 0) return false;   // replaced by a larger one meanwhile; encode normally
+        ServerMessageWriter.WriteRectHeader(output, frame, _encoder.Encoding);
+        _encoder.WriteJpeg(_passThrough.AsSpan(0, length), output);
+        lossy.SetAll();
+        return true;
+    }
+
+    private int WriteBand(Framebuffer framebuffer, Rect band, PixelTranslator translator, TightSettings settings,
+        bool jpeg, TileSet lossy, IBufferWriter<byte> output)
+    {
+        Span<uint> pixels = _band.AsSpan(0, band.Width * band.Height);
+        framebuffer.ReadPixels(band, translator, pixels);
+        int tiles = (band.Width + T - 1) / T;
+        for (int t = 0; t < tiles; t++) Classify(pixels, band, t, jpeg);
+
+        int count = 0;
+        int start = 0;
+        while (start < tiles)
+        {
+            TileKind kind = _kinds[start];
+            int end = start + 1;
+            while (end < tiles && _kinds[end] == kind && (kind != TileKind.Solid || _solidColour[end] == _solidColour[start]))
+                end++;
+            int x0 = start * T, x1 = Math.Min(band.Width, end * T);
+            var run = new Rect(band.X + x0, band.Y, x1 - x0, band.Height);
+            switch (kind)
+            {
+                case TileKind.Solid:
+                    ServerMessageWriter.WriteRectHeader(output, run, _encoder.Encoding);
+                    _encoder.WriteFill(_solidColour[start], translator.Format, output);
+                    lossy.RemoveCovered(run, framebuffer.Width, framebuffer.Height);
+                    count++;
+                    break;
+                case TileKind.Lossless:
+                    count += WriteLossless(pixels, band, run, translator.Format, lossy, framebuffer, output);
+                    break;
+                default:
+                    OpenPhoto(run);
+                    break;
+            }
+
+            start = end;
+        }
+
+        // JPEG runs that did not continue into this band are complete.
+        for (int i = _open.Count - 1; i >= 0; i--)
+        {
+            if (_open[i].Bottom == band.Bottom) continue;
+            count += WriteJpeg(framebuffer, _open[i], translator, settings, lossy, output);
+            _open.RemoveAt(i);
+        }
+
+        return count;
+    }
+
+    private void OpenPhoto(Rect run)
+    {
+        for (int i = 0; i < _open.Count; i++)
+        {
+            Rect o = _open[i];
+            if (o.X == run.X && o.Width == run.Width && o.Bottom == run.Y && o.Height + run.Height <= MaxJpegHeight)
+            {
+                _open[i] = o with { Height = o.Height + run.Height };
+                return;
+            }
+        }
+
+        _open.Add(run);
+    }
+
+    private int FlushOpen(Framebuffer framebuffer, PixelTranslator translator, TightSettings settings, TileSet lossy,
+        IBufferWriter<byte> output, List<Rect> open)
+    {
+        int count = 0;
+        foreach (Rect r in open) count += WriteJpeg(framebuffer, r, translator, settings, lossy, output);
+        return count;
+    }
+
+    /// <summary>Lossless pieces of a run inside the band, each at most 1024 wide (65536 pixels).</summary>
+    private int WriteLossless(ReadOnlySpan<uint> bandPixels, Rect band, Rect run, PixelFormat format, TileSet lossy,
+        Framebuffer framebuffer, IBufferWriter<byte> output)
+    {
+        int count = 0;
+        for (int x = run.X; x < run.Right; x += LosslessRunWidth)
+        {
+            var piece = new Rect(x, run.Y, Math.Min(LosslessRunWidth, run.Right - x), run.Height);
+            Span<uint> px = _piece.AsSpan(0, piece.Width * piece.Height);
+            for (int y = 0; y < piece.Height; y++)
+                bandPixels.Slice(y * band.Width + (piece.X - band.X), piece.Width).CopyTo(px.Slice(y * piece.Width, piece.Width));
+            ServerMessageWriter.WriteRectHeader(output, piece, _encoder.Encoding);
+            _encoder.Encode(px, piece.Width, piece.Height, format, output);
+            lossy.RemoveCovered(piece, framebuffer.Width, framebuffer.Height);
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// A photographic rectangle as JPEG, compressed in place from the framebuffer. Too large for the 4 MiB compact
+    /// length: halves. Compressor failure: this and every later rectangle lossless.
+    /// </summary>
+    private int WriteJpeg(Framebuffer framebuffer, Rect rect, PixelTranslator translator, TightSettings settings,
+        TileSet lossy, IBufferWriter<byte> output)
+    {
+        if (!_jpegFailed)
+        {
+            try
+            {
+                ReadOnlySpan<byte> image;
+                using (Framebuffer.ReadScope scope = framebuffer.EnterRead())
+                {
+                    ReadOnlySpan<byte> src = scope.Bgrx[(rect.Y * scope.Stride + rect.X * 4)..];
+                    image = _encoder.CompressJpeg(src, rect.Width, rect.Height, scope.Stride, settings.JpegQuality,
+                        settings.Subsampling);
+                }
+
+                if (!image.IsEmpty)
+                {
+                    ServerMessageWriter.WriteRectHeader(output, rect, _encoder.Encoding);
+                    _encoder.WriteJpeg(image, output);
+                    lossy.SetRect(rect);
+                    return 1;
+                }
+
+                if (rect.Height > 1)
+                {
+                    int top = Math.Max(1, rect.Height / 2 / T * T);
+                    if (top >= rect.Height) top = rect.Height / 2;
+                    return WriteJpeg(framebuffer, rect with { Height = top }, translator, settings, lossy, output)
+                           + WriteJpeg(framebuffer, new Rect(rect.X, rect.Y + top, rect.Width, rect.Height - top),
+                               translator, settings, lossy, output);
+                }
+            }
+            catch (JpegCompressionException e)
+            {
+                _jpegFailed = true;
+                JpegFailure = e.Message;
+            }
+        }
+
+        return WriteLosslessRect(framebuffer, rect, translator, lossy, output);
+    }
+
+    /// <summary>Any rectangle losslessly, in pieces of at most 1024 × 64.</summary>
+    private int WriteLosslessRect(Framebuffer framebuffer, Rect rect, PixelTranslator translator, TileSet lossy,
+        IBufferWriter<byte> output)
+    {
+        int count = 0;
+        for (int y = rect.Y; y < rect.Bottom; y += T)
+        {
+            var band = new Rect(rect.X, y, rect.Width, Math.Min(T, rect.Bottom - y));
+            Span<uint> pixels = _band.AsSpan(0, band.Width * band.Height);
+            framebuffer.ReadPixels(band, translator, pixels);
+            count += WriteLossless(pixels, band, band, translator.Format, lossy, framebuffer, output);
+        }
+
+        return count;
+    }
+
+    private void Classify(ReadOnlySpan<uint> pixels, Rect band, int tile, bool jpeg)
+    {
+        int x0 = tile * T, tw = Math.Min(T, band.Width - x0);
+        uint first = pixels[x0];
+        bool solid = true;
+        for (int y = 0; y < band.Height && solid; y++)
+            solid = pixels.Slice(y * band.Width + x0, tw).IndexOfAnyExcept(first) < 0;
+        if (solid)
+        {
+            _kinds[tile] = TileKind.Solid;
+            _solidColour[tile] = first;
+            return;
+        }
+
+        _kinds[tile] = jpeg && MoreColoursThan(pixels, band, x0, tw, PhotoColours) ? TileKind.Photo : TileKind.Lossless;
+    }
+
+    /// <summary>Whether a tile has more than <paramref name="limit"/> distinct colours; stops as soon as it knows.</summary>
+    private bool MoreColoursThan(ReadOnlySpan<uint> pixels, Rect band, int x0, int tw, int limit)
+    {
+        if (++_colourStamp == int.MaxValue)
+        {
+            Array.Clear(_colourStamps);
+            _colourStamp = 1;
+        }
+
+        int stamp = _colourStamp, colours = 0;
+        uint prev = ~pixels[x0];
+        for (int y = 0; y < band.Height; y++)
+        {
+            ReadOnlySpan<uint> row = pixels.Slice(y * band.Width + x0, tw);
+            foreach (uint p in row)
+            {
+                if (p == prev) continue;
+                prev = p;
+                int slot = (int)((p * 0x9E3779B1u) >> 24);
+                while (true)
+                {
+                    if (_colourStamps[slot] != stamp)
+                    {
+                        if (++colours > limit) return true;
+                        _colourStamps[slot] = stamp;
+                        _colourKeys[slot] = p;
+                        break;
+                    }
+
+                    if (_colourKeys[slot] == p) break;
+                    slot = (slot + 1) & 255;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    public void Dispose() => _encoder.Dispose();
+}
