@@ -2,8 +2,15 @@
 namespace KvmPi.Vnc.Capture;
 
 /// <summary>Receives whole frames as BGRX (4 bytes a pixel: B, G, R, unused), rows <c>stride</c> bytes apart.</summary>
-/// <remarks>The span is valid only during the call; the sink copies what it keeps.</remarks>
+/// <remarks>The spans are valid only during the call; the sink copies what it keeps.</remarks>
 public interface IFrameSink
 {
     void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride);
+
+    /// <summary>
+    /// A frame decoded from the JPEG image <paramref name="jpeg"/> (a Motion-JPEG capture), so the sink may pass the
+    /// image on as it is instead of encoding the pixels again. Sinks that have no use for it get <see cref="OnFrame"/>.
+    /// </summary>
+    void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg) =>
+        OnFrame(bgrx, width, height, stride);
 }

@@ -235,7 +235,8 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
     {
         Volatile.Write(ref _width, _decoder.Width);
         Volatile.Write(ref _height, _decoder.Height);
-        sink.OnFrame(_decoder.Pixels, _decoder.Width, _decoder.Height, _decoder.Stride);
+        sink.OnJpegFrame(_decoder.Pixels, _decoder.Width, _decoder.Height, _decoder.Stride,
+            _lastDeliveredJpeg.AsSpan(0, _lastDeliveredJpegLength));
     }
 
     private void RememberDelivered(ReadOnlySpan<byte> jpeg)

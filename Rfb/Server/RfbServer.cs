@@ -48,7 +48,11 @@ public sealed class RfbServer
     /// Publishes a whole frame (BGRX). A frame of a new size replaces the framebuffer, and viewers are told through
     /// DesktopSize. Single publisher: call from one thread at a time.
     /// </summary>
-    public void PublishFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride)
+    /// <param name="sourceJpeg">
+    /// The JPEG image the frame was decoded from, if any (a Motion-JPEG capture): kept with the frame so viewers that
+    /// take Tight JPEG can be sent these bytes instead of a re-encoded frame (MJPEG pass-through).
+    /// </param>
+    public void PublishFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> sourceJpeg = default)
     {
         Framebuffer framebuffer = _framebuffer;
         if (width != framebuffer.Width || height != framebuffer.Height)
@@ -56,6 +60,7 @@ public sealed class RfbServer
             framebuffer = new Framebuffer(width, height);
             _changed = new TileSet(framebuffer.TileColumns, framebuffer.TileRows);
             framebuffer.Update(bgrx, stride, _changed);
+            framebuffer.SetSourceJpeg(sourceJpeg);
             _framebuffer = framebuffer;
             RfbLog.FrameResized(_logger, width, height);
             foreach (ClientSession session in Volatile.Read(ref _sessions))
@@ -64,7 +69,10 @@ public sealed class RfbServer
         }
 
         _changed.Clear();
-        if (!framebuffer.Update(bgrx, stride, _changed)) return;
+        bool changed = framebuffer.Update(bgrx, stride, _changed);
+        // Even unchanged pixels get the new image: it decodes to the same contents.
+        framebuffer.SetSourceJpeg(sourceJpeg);
+        if (!changed) return;
         foreach (ClientSession session in Volatile.Read(ref _sessions))
             session.OnFramebufferChanged(framebuffer, _changed);
     }
