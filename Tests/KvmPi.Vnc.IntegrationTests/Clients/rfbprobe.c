@@ -3,7 +3,9 @@
  * rfbprobe: a scriptable RFB client on libvncclient, used by the KvmPi.Vnc integration tests.
  *
  * usage: rfbprobe [options] HOST PORT [ACTION...]
- *   -e "ENCODINGS"  encodings to offer, e.g. "zrle hextile raw" (default "raw")
+ *   -e "ENCODINGS"  encodings to offer, e.g. "zrle hextile raw" or "tight copyrect raw" (default "raw")
+ *   -Q LEVEL        JPEG quality level 0..9 to offer with Tight (default: none, i.e. JPEG off: lossless Tight)
+ *   -C LEVEL        compression level 0..9 to offer (default: libvncclient's, 3)
  *   -t SECONDS      how long to keep receiving after the actions ran (default 1.0)
  *   -w SECONDS      how long to wait for the first full frame before the actions (default 10)
  *   -o FILE.ppm     dump the final framebuffer as a binary PPM (P6, maxval 255). For 32 bpp the channels are the
@@ -19,6 +21,7 @@
  *   p:X,Y,MASK          PointerEvent
  *   s:MS                keep receiving for MS milliseconds
  *   m:LABEL             print "MARK LABEL <counters>" on stdout
+ *   d:FILE.ppm          dump the framebuffer as it is now (same format as -o)
  * Output: a final line "RESULT <counters>" on stdout, where counters are
  *   updates=N rects=N pixels=N resizes=N bytes_rx=N size=WxH full=0|1
  * Exit: 0 when a full frame arrived and the connection was alive until the end, 1 on connection failure/loss,
@@ -177,7 +180,7 @@ static int dump_ppm(rfbClient *client, const char *path)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: rfbprobe [-e ENCODINGS] [-t SECONDS] [-w SECONDS] [-o OUT.ppm] [-p PASSWORD] "
+    fprintf(stderr, "usage: rfbprobe [-e ENCODINGS] [-Q QUALITY] [-C COMPRESS] [-t SECONDS] [-w SECONDS] [-o OUT.ppm] [-p PASSWORD] "
                     "[-f rgb888|rgb888be|rgb565|rgb565be|bgr233] [-q] HOST PORT [ACTION...]\n");
     exit(2);
 }
@@ -186,8 +189,8 @@ int main(int argc, char **argv)
 {
     const char *encodings = "raw", *out = NULL, *fmt = "rgb888";
     double tail = 1.0, first_wait = 10.0;
-    int quit_abruptly = 0, opt;
-    while ((opt = getopt(argc, argv, "+e:t:w:o:p:f:q")) != -1) {
+    int quit_abruptly = 0, opt, quality = -1, compress = -1;
+    while ((opt = getopt(argc, argv, "+e:t:w:o:p:f:qQ:C:")) != -1) {
         switch (opt) {
         case 'e': encodings = optarg; break;
         case 't': tail = atof(optarg); break;
@@ -196,6 +199,8 @@ int main(int argc, char **argv)
         case 'p': g_password = optarg; break;
         case 'f': fmt = optarg; break;
         case 'q': quit_abruptly = 1; break;
+        case 'Q': quality = atoi(optarg); break;
+        case 'C': compress = atoi(optarg); break;
         default: usage();
         }
     }
@@ -211,6 +216,11 @@ int main(int argc, char **argv)
     client->serverPort = atoi(port);
     client->appData.encodingsString = encodings;
     client->appData.useRemoteCursor = FALSE;
+    /* libvncclient offers a quality level (which enables Tight JPEG) only with enableJPEG. */
+    client->appData.enableJPEG = quality >= 0 ? TRUE : FALSE;
+    client->appData.qualityLevel = quality >= 0 ? quality : 5;
+    if (compress >= 0)
+        client->appData.compressLevel = compress;
     client->canHandleNewFBSize = TRUE;
     client->GotFrameBufferUpdate = got_rect;
     client->FinishedFrameBufferUpdate = finished_update;
@@ -245,6 +255,11 @@ int main(int argc, char **argv)
             SendPointerEvent(client, x, y, mask);
         } else if (sscanf(a, "s:%d", &ms) == 1) {
             alive = pump_until(client, now_s() + ms / 1000.0, 0);
+        } else if (strncmp(a, "d:", 2) == 0) {
+            if (!dump_ppm(client, a + 2)) {
+                fprintf(stderr, "rfbprobe: cannot write %s\n", a + 2);
+                return 1;
+            }
         } else if (strncmp(a, "m:", 2) == 0) {
             print_counters(client, "MARK", a + 2);
         } else {

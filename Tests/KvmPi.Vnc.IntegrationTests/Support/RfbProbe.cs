@@ -46,6 +46,10 @@ public sealed record ProbeOptions
     /// <summary>rgb888 (default), rgb888be, rgb565, rgb565be, bgr233.</summary>
     public string Format { get; init; } = "rgb888";
     public bool QuitAbruptly { get; init; }
+    /// <summary>JPEG quality level 0..9 offered with Tight; null: none (JPEG off, lossless Tight).</summary>
+    public int? Quality { get; init; }
+    /// <summary>Compression level 0..9 offered; null: libvncclient's default.</summary>
+    public int? Compress { get; init; }
     public IReadOnlyList<string> Actions { get; init; } = [];
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 }
@@ -103,6 +107,10 @@ public static class RfbProbe
             args.AddRange(["-p", options.Password]);
         if (options.QuitAbruptly)
             args.Add("-q");
+        if (options.Quality is { } q)
+            args.AddRange(["-Q", q.ToString(CultureInfo.InvariantCulture)]);
+        if (options.Compress is { } c)
+            args.AddRange(["-C", c.ToString(CultureInfo.InvariantCulture)]);
         args.Add("127.0.0.1");
         args.Add(port.ToString(CultureInfo.InvariantCulture));
         args.AddRange(options.Actions);

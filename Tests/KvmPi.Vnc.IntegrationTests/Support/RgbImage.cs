@@ -171,6 +171,19 @@ public sealed class RgbImage
         return (count, count == 0 ? "identical" : $"{count} of {expected.Width * expected.Height} pixels differ, first: {sb}");
     }
 
+    /// <summary>Peak signal-to-noise ratio over all R, G, B bytes (8-bit images of one size); infinity when equal.</summary>
+    public static double Psnr(RgbImage a, RgbImage b)
+    {
+        if (a.Width != b.Width || a.Height != b.Height) return 0;
+        double sum = 0;
+        for (int i = 0; i < a.Rgb.Length; i++)
+        {
+            int d = a.Rgb[i] - b.Rgb[i];
+            sum += d * d;
+        }
+        return sum == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 * a.Rgb.Length / sum);
+    }
+
     /// <summary>Asserts pixel equality; on failure both images are saved as PNG under <paramref name="dir"/>.</summary>
     public static async Task AssertEqualAsync(RgbImage expected, RgbImage actual, string what, TempDir? dir = null)
     {

@@ -92,7 +92,12 @@ public sealed class TigerViewer : IDisposable
     public string Log { get { lock (_log) return _log.ToString(); } }
     public bool HasExited => _process.HasExited;
 
-    public static async Task<TigerViewer> StartAsync(XvfbDisplay x, int port)
+    /// <summary>ZRLE, lossless, compression 6: the viewer's picture must equal the frame at once.</summary>
+    public static readonly string[] ZrleLossless =
+        ["-AutoSelect=0", "-PreferredEncoding=ZRLE", "-FullColor", "-NoJPEG", "-CustomCompressLevel=1", "-CompressLevel=6", "-QualityLevel=9"];
+
+    /// <param name="encodingOptions">How the viewer picks encodings; default <see cref="ZrleLossless"/>.</param>
+    public static async Task<TigerViewer> StartAsync(XvfbDisplay x, int port, IReadOnlyList<string>? encodingOptions = null)
     {
         Tools.Require("xtigervncviewer", "xdotool", "import");
         var psi = new ProcessStartInfo("xtigervncviewer")
@@ -102,13 +107,12 @@ public sealed class TigerViewer : IDisposable
             RedirectStandardOutput = true,
         };
         psi.Environment["DISPLAY"] = x.Display;
-        foreach (string a in new[]
+        foreach (string a in (encodingOptions ?? ZrleLossless).Concat(new[]
                  {
-                     "-AutoSelect=0", "-PreferredEncoding=ZRLE", "-FullColor", "-NoJPEG", "-CustomCompressLevel=1",
-                     "-CompressLevel=6", "-QualityLevel=9", "-RemoteResize=0", "-ReconnectOnError=0",
+                     "-RemoteResize=0", "-ReconnectOnError=0",
                      "-AlertOnFatalError=0", "-Shared", "-SecurityTypes", "None", "-geometry", "+0+0",
                      "-Log", "*:stderr:30", "127.0.0.1::" + port.ToString(CultureInfo.InvariantCulture),
-                 })
+                 }))
             psi.ArgumentList.Add(a);
         var process = new Process { StartInfo = psi };
         var viewer = new TigerViewer(process, x);

@@ -116,9 +116,9 @@ public sealed class PixelExactnessTests(StillVideoServer fixture) : IClassFixtur
     }
 
     [SkippableFact]
-    public async Task TightVnc_viewer_shows_the_decoded_video_through_hextile()
+    public async Task TightVnc_viewer_shows_the_decoded_video_through_lossless_tight()
     {
-        // xtightvncviewer asks for Tight first, which is not served yet, then Hextile: TightVNC's own Hextile decoder.
+        // xtightvncviewer asks for Tight first and, with -nojpeg, no quality level: TightVNC's own lossless Tight decoder.
         Tools.RequireTurboJpeg();
         Tools.Require("xtightvncviewer", "import", "convert");
         var expected = await ExpectedAsync();
@@ -145,7 +145,7 @@ public sealed class PixelExactnessTests(StillVideoServer fixture) : IClassFixtur
                 if (RgbImage.Compare(expected, last).Count == 0) break;
             }
             Assert.NotNull(last);
-            await RgbImage.AssertEqualAsync(expected, last!, "TightVNC viewer (Hextile)", fixture.Dir);
+            await RgbImage.AssertEqualAsync(expected, last!, "TightVNC viewer (lossless Tight)", fixture.Dir);
         }
         finally
         {
