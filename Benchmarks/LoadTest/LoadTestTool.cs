@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace KvmPi.Vnc.Benchmarks.LoadTest;
+
+/// <summary>
+/// Load tools for flow control and encoding cost (see docs/performance.md for figures and the exact commands):
+/// <list type="bullet">
+/// <item><c>compare</c>: the same captured-desktop Motion-JPEG played through kvmpi-vnc and through a small
+/// libvncserver program, to the same libvncclient viewer with the same encoding settings; server CPU time and
+/// bytes on the wire per frame delivered, side by side.</item>
+/// <item><c>viewers</c>: server CPU with 1 and with N viewers of the same content, and the updates each gets.</item>
+/// <item><c>stall</c>: server memory while one viewer stops reading for the write timeout and another watches.</item>
+/// </list>
+/// Options: <c>--contents typing,video,scroll</c> <c>--encodings ZRLE,TightLossless,TightJPEGq8</c>
+/// <c>--seconds N</c> (measured interval) <c>--warmup N</c> <c>--frames N</c> (sequence length)
+/// <c>--fps N</c> (instead of the per-content default) <c>--viewers N</c> <c>--servers kvmpi,libvncserver</c>.
+/// Not a test: nothing is asserted; figures go to docs.
+/// </summary>
+internal static class LoadTestTool
+{
+    private sealed class Options
+    {
+        public string[] Contents = ContentGenerator.Names;
+        public EncodingSetting[] Encodings = [EncodingSetting.All[0], EncodingSetting.All[1], EncodingSetting.All[2]];
+        public double Seconds = 8, Warmup = 3;
+        public int? Frames, Fps;
+        public int Viewers = 8;
+        public string[] Servers = ["kvmpi", "libvncserver"];
+    }
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("compare" or "viewers" or "stall"))
+        {
+            Console.Error.WriteLine("usage: loadtest compare|viewers|stall [--contents A,B] [--encodings A,B] [--seconds N] [--warmup N] [--frames N] [--fps N] [--viewers N] [--servers kvmpi,libvncserver]");
+            return 2;
+        }
+        var o = new Options();
+        for (int i = 1; i < args.Length; i += 2)
+        {
+            string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException("missing value for " + args[i]);
+            switch (args[i])
+            {
+                case "--contents": o.Contents = value.Split(','); break;
+                case "--encodings": o.Encodings = [.. value.Split(',').Select(EncodingSetting.Parse)]; break;
+                case "--seconds": o.Seconds = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--warmup": o.Warmup = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--frames": o.Frames = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--fps": o.Fps = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--viewers": o.Viewers = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--servers": o.Servers = value.Split(','); break;
+                default: throw new ArgumentException("unknown option " + args[i]);
+            }
+        }
+        Console.WriteLine($"# loadtest {string.Join(' ', args)}");
+        Console.WriteLine($"# {Environment.ProcessorCount} CPUs, load average {File.ReadAllText("/proc/loadavg").Trim()}, {DateTime.UtcNow:u}");
+        return args[0] switch
+        {
+            "compare" => Compare(o),
+            "viewers" => Viewers(o),
+            _ => Stall(o),
+        };
+    }
+
+    private static int FpsFor(Options o, string content) => o.Fps ?? ContentGenerator.DefaultFps(content);
+
+    /// <summary>Default sequence length: the measured interval plus warm-up at the content's rate, so no loop restarts mid-measurement more than once.</summary>
+    private static int FramesFor(Options o, string content) => o.Frames ?? (int)Math.Ceiling(FpsFor(o, content) * (o.Seconds + o.Warmup + 2));
+
+    private readonly record struct Measurement(string Encoding, double Seconds, long Updates, long Bytes, double CpuSeconds)
+    {
+        public double Fps => Updates / Seconds;
+        public double CpuMsPerFrame => Updates == 0 ? double.NaN : CpuSeconds * 1000 / Updates;
+        public double KiBPerFrame => Updates == 0 ? double.NaN : Bytes / 1024.0 / Updates;
+        public double CpuPercent => CpuSeconds / Seconds * 100;
+    }
+
+    private static int Compare(Options o)
+    {
+        string probe = NativeTools.Probe();
+        string lvs = NativeTools.LibVncServerProgram();
+        var table = new StringBuilder();
+        table.AppendLine("| content (fps) | viewer asks | server | sent as | frames/s | CPU % | CPU ms/frame | KiB/frame | CPU ratio | bytes ratio |");
+        table.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (string content in o.Contents)
+        {
+            int fps = FpsFor(o, content);
+            string video = ContentGenerator.Get(content, FramesFor(o, content));
+            foreach (EncodingSetting encoding in o.Encodings)
+            {
+                var results = new List<(string Server, Measurement M)>();
+                foreach (string which in o.Servers)
+                {
+                    using ServerUnderTest server = which == "kvmpi" ? ServerUnderTest.StartKvmPi(video, fps) : ServerUnderTest.StartLibVncServer(lvs, video, fps);
+                    Measurement m = MeasureOne(server, probe, encoding, o);
+                    results.Add((server.Name, m));
+                    Console.Error.WriteLine($"{content} {encoding.Name} {server.Name}: {m}");
+                }
+                Measurement? reference = results.Count > 1 ? results[^1].M : null;
+                foreach (var (name, m) in results)
+                {
+                    string cpuRatio = reference is { } r && name != "libvncserver" ? (m.CpuMsPerFrame / r.CpuMsPerFrame).ToString("F2", CultureInfo.InvariantCulture) : "";
+                    string byteRatio = reference is { } r2 && name != "libvncserver" ? (m.KiBPerFrame / r2.KiBPerFrame).ToString("F2", CultureInfo.InvariantCulture) : "";
+                    table.AppendLine(CultureInfo.InvariantCulture,
+                        $"| {content} ({fps}) | {encoding.Name} | {name} | {m.Encoding} | {m.Fps:F1} | {m.CpuPercent:F1} | {m.CpuMsPerFrame:F2} | {m.KiBPerFrame:F1} | {cpuRatio} | {byteRatio} |");
+                }
+            }
+        }
+        Console.WriteLine(table);
+        return 0;
+    }
+
+    private static Measurement MeasureOne(ServerUnderTest server, string probe, EncodingSetting encoding, Options o)
+    {
+        using var viewer = new ProbeViewer(probe, server.Port, encoding, o.Warmup, o.Seconds);
+        ProbeCounters start = Wait(viewer.Started, viewer, o.Warmup + 40);
+        double cpu0 = ProcStat.CpuSeconds(server.Pid);
+        var wall = Stopwatch.StartNew();
+        ProbeCounters end = Wait(viewer.Ended, viewer, o.Seconds + 30);
+        double cpu1 = ProcStat.CpuSeconds(server.Pid);
+        double seconds = wall.Elapsed.TotalSeconds;
+        string sentAs = server.Name == "KvmPi.Vnc" ? server.ChosenEncoding ?? "?" : encoding.Name.Split(' ')[0];
+        return new Measurement(sentAs, seconds, end.Updates - start.Updates, end.Bytes - start.Bytes, cpu1 - cpu0);
+    }
+
+    private static ProbeCounters Wait(Task<ProbeCounters> task, ProbeViewer viewer, double seconds)
+    {
+        if (!task.Wait(TimeSpan.FromSeconds(seconds))) throw new TimeoutException("the viewer did not reach its mark: " + viewer.Output);
+        return task.Result;
+    }
+
+    private static int Viewers(Options o)
+    {
+        string probe = NativeTools.Probe();
+        var table = new StringBuilder();
+        table.AppendLine("| content (fps) | viewer asks | sent as | viewers | server CPU % | CPU vs 1 viewer | updates/s per viewer (min–max) | vs 1 viewer (min) |");
+        table.AppendLine("|---|---|---|---:|---:|---:|---|---:|");
+        foreach (string content in o.Contents)
+        {
+            int fps = FpsFor(o, content);
+            string video = ContentGenerator.Get(content, FramesFor(o, content));
+            foreach (EncodingSetting encoding in o.Encodings)
+            {
+                double oneCpu = 0, oneRate = 0;
+                foreach (int n in (int[])[1, o.Viewers])
+                {
+                    using var server = ServerUnderTest.StartKvmPi(video, fps);
+                    var viewers = Enumerable.Range(0, n).Select(_ => new ProbeViewer(probe, server.Port, encoding, o.Warmup, o.Seconds)).ToList();
+                    try
+                    {
+                        var starts = viewers.Select(v => Wait(v.Started, v, o.Warmup + 60)).ToList();
+                        double cpu0 = ProcStat.CpuSeconds(server.Pid);
+                        var wall = Stopwatch.StartNew();
+                        var ends = viewers.Select(v => Wait(v.Ended, v, o.Seconds + 60)).ToList();
+                        double cpu = ProcStat.CpuSeconds(server.Pid) - cpu0, seconds = wall.Elapsed.TotalSeconds;
+                        var rates = starts.Zip(ends, (s, e) => (e.Updates - s.Updates) / o.Seconds).ToList();
+                        double cpuPercent = cpu / seconds * 100;
+                        if (n == 1) { oneCpu = cpuPercent; oneRate = rates[0]; }
+                        table.AppendLine(CultureInfo.InvariantCulture,
+                            $"| {content} ({fps}) | {encoding.Name} | {server.ChosenEncoding} | {n} | {cpuPercent:F1} | {cpuPercent / oneCpu:F2}× | {rates.Min():F1}–{rates.Max():F1} | {rates.Min() / oneRate * 100:F0} % |");
+                        Console.Error.WriteLine($"{content} {encoding.Name} {n} viewers: CPU {cpuPercent:F1} %, rates {string.Join(' ', rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))}");
+                    }
+                    finally
+                    {
+                        foreach (var v in viewers) v.Dispose();
+                    }
+                }
+            }
+        }
+        Console.WriteLine(table);
+        return 0;
+    }
+
+    /// <summary>
+    /// A raw socket asks for full Raw frames (8 MB at 1080p) and never reads; a libvncclient viewer watches the
+    /// same content. Samples the server's RSS every second for the write timeout (30 s) and a little more.
+    /// </summary>
+    private static int Stall(Options o)
+    {
+        string probe = NativeTools.Probe();
+        string content = o.Contents[0];
+        int fps = o.Fps ?? 30;
+        string video = ContentGenerator.Get(content, FramesFor(o, content));
+        double seconds = Math.Max(o.Seconds, 35);
+        using var server = ServerUnderTest.StartKvmPi(video, fps, "info");
+        using var viewer = new ProbeViewer(probe, server.Port, o.Encodings[0], o.Warmup, seconds);
+        ProbeCounters start = Wait(viewer.Started, viewer, o.Warmup + 40);
+        long baseline = ProcStat.ResidentBytes(server.Pid);
+
+        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        stalled.Connect("127.0.0.1", server.Port);
+        byte[] buffer = new byte[4096];
+        ReadExactly(stalled, buffer, 12);
+        stalled.Send("RFB 003.008\n"u8);
+        ReadExactly(stalled, buffer, 2);
+        stalled.Send([1]);
+        ReadExactly(stalled, buffer, 4);
+        stalled.Send([1]);
+        ReadExactly(stalled, buffer, 24);
+        ReadExactly(stalled, buffer, (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(20)));
+        stalled.Send([2, 0, 0, 1, 0, 0, 0, 0]);                // SetEncodings: Raw
+        stalled.Send([3, 0, 0, 0, 0, 0, 0x07, 0x80, 0x04, 0x38]); // a full 1920x1080 frame, never read
+
+        var sw = Stopwatch.StartNew();
+        long peak = baseline;
+        var samples = new StringBuilder();
+        double droppedAt = double.NaN;
+        while (sw.Elapsed.TotalSeconds < seconds - 1)
+        {
+            Thread.Sleep(1000);
+            try { stalled.Send([3, 1, 0, 0, 0, 0, 0x07, 0x80, 0x04, 0x38]); } catch (SocketException) { }
+            long rss = ProcStat.ResidentBytes(server.Pid);
+            peak = Math.Max(peak, rss);
+            samples.Append(CultureInfo.InvariantCulture, $"{rss / 1048576} ");
+            if (double.IsNaN(droppedAt) && server.Output.Contains("not reading updates", StringComparison.Ordinal)) droppedAt = sw.Elapsed.TotalSeconds;
+        }
+        ProbeCounters end = Wait(viewer.Ended, viewer, 60);
+        double rate = (end.Updates - start.Updates) / seconds;
+        Console.WriteLine($"| content (fps) | stalled for | RSS before | RSS peak | growth | stalled viewer dropped after | other viewer updates/s |");
+        Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {content} ({fps}) | {seconds:F0} s | {baseline / 1048576} MiB | {peak / 1048576} MiB | +{(peak - baseline) / 1048576} MiB | {(double.IsNaN(droppedAt) ? "not yet" : $"{droppedAt:F0} s")} | {rate:F1} |"));
+        Console.WriteLine($"# RSS samples (MiB, 1/s): {samples}");
+        return 0;
+    }
+
+    private static void ReadExactly(Socket s, byte[] buffer, int n)
+    {
+        int got = 0;
+        s.ReceiveTimeout = 10_000;
+        while (got < n)
+        {
+            int r = s.Receive(buffer, got, n - got, SocketFlags.None);
+            if (r == 0) throw new IOException("server closed the connection");
+            got += r;
+        }
+    }
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace KvmPi.Vnc.Benchmarks.LoadTest;
+
+/// <summary>A VNC server process under measurement: kvmpi-vnc or the libvncserver program.</summary>
+internal sealed class ServerUnderTest : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly string? _scratch;
+
+    private ServerUnderTest(Process process, int port, string name, string? scratch)
+    {
+        _process = process;
+        Port = port;
+        Name = name;
+        _scratch = scratch;
+        process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_output) _output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_output) _output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Port { get; }
+    public string Name { get; }
+    public int Pid => _process.Id;
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    /// <summary>The encoding kvmpi-vnc said it chose for the last viewer (its debug log), or null.</summary>
+    public string? ChosenEncoding
+    {
+        get
+        {
+            const string marker = "], sending ";
+            string log = Output;
+            int i = log.LastIndexOf(marker, StringComparison.Ordinal);
+            if (i < 0) return null;
+            int end = log.IndexOfAny(['\n', '\r', ' '], i + marker.Length);
+            return log[(i + marker.Length)..(end < 0 ? log.Length : end)];
+        }
+    }
+
+    public static ServerUnderTest StartKvmPi(string video, int fps, string logLevel = "debug")
+    {
+        int port = FreePort();
+        string scratch = Directory.CreateTempSubdirectory("kvmpi-load").FullName;
+        string dll = Path.Combine(AppContext.BaseDirectory, "kvmpi-vnc.dll");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
+        };
+        foreach (string a in (string[])[dll, "--listen", $"127.0.0.1:{port}", "--video", video, "--fps", fps.ToString(CultureInfo.InvariantCulture),
+                     "--log-level", logLevel, "--keyboard", Path.Combine(scratch, "kbd"), "--mouse", Path.Combine(scratch, "mouse")])
+            psi.ArgumentList.Add(a);
+        var server = new ServerUnderTest(Process.Start(psi)!, port, "KvmPi.Vnc", scratch);
+        server.WaitForPort();
+        return server;
+    }
+
+    public static ServerUnderTest StartLibVncServer(string program, string video, int fps)
+    {
+        int port = FreePort();
+        var psi = new ProcessStartInfo(program)
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
+        };
+        foreach (string a in (string[])[video, fps.ToString(CultureInfo.InvariantCulture), port.ToString(CultureInfo.InvariantCulture)])
+            psi.ArgumentList.Add(a);
+        var server = new ServerUnderTest(Process.Start(psi)!, port, "libvncserver", null);
+        server.WaitForPort();
+        return server;
+    }
+
+    private void WaitForPort()
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"{Name} exited: {Output}");
+            if (Name == "libvncserver" ? Output.Contains("READY", StringComparison.Ordinal) : Output.Contains("listening", StringComparison.OrdinalIgnoreCase) || CanConnect())
+                return;
+            Thread.Sleep(100);
+        }
+        throw new TimeoutException($"{Name} did not start listening: {Output}");
+    }
+
+    private bool CanConnect()
+    {
+        try
+        {
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.Connect(IPAddress.Loopback, Port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException) { }
+        _process.Dispose();
+        if (_scratch != null) Directory.Delete(_scratch, recursive: true);
+    }
+}
+
+/// <summary>Counters rfbprobe prints on its MARK lines.</summary>
+internal readonly record struct ProbeCounters(long Updates, long Bytes)
+{
+    public static ProbeCounters Parse(string line)
+    {
+        long updates = -1, bytes = -1;
+        foreach (string token in line.Split(' '))
+        {
+            if (token.StartsWith("updates=", StringComparison.Ordinal)) updates = long.Parse(token[8..], CultureInfo.InvariantCulture);
+            if (token.StartsWith("bytes_rx=", StringComparison.Ordinal)) bytes = long.Parse(token[9..], CultureInfo.InvariantCulture);
+        }
+        return new ProbeCounters(updates, bytes);
+    }
+}
+
+/// <summary>
+/// One libvncclient viewer (rfbprobe): waits for the first full frame, warms up, then prints MARK start and
+/// MARK end around the measured interval; <see cref="Started"/> and <see cref="Ended"/> complete as they appear.
+/// </summary>
+internal sealed class ProbeViewer : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<ProbeCounters> _start = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<ProbeCounters> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ProbeViewer(string probe, int port, EncodingSetting encoding, double warmSeconds, double measureSeconds)
+    {
+        var psi = new ProcessStartInfo(probe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var args = new List<string> { "-e", encoding.ProbeEncodings, "-C", encoding.CompressLevel.ToString(CultureInfo.InvariantCulture) };
+        if (encoding.JpegQuality >= 0) args.AddRange(["-Q", encoding.JpegQuality.ToString(CultureInfo.InvariantCulture)]);
+        args.AddRange(["-w", "30", "-t", "0.1", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture),
+            $"s:{(int)(warmSeconds * 1000)}", "m:start", $"s:{(int)(measureSeconds * 1000)}", "m:end"]);
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data == null)
+            {
+                _start.TrySetException(new InvalidOperationException("rfbprobe ended early: " + Output));
+                _end.TrySetException(new InvalidOperationException("rfbprobe ended early: " + Output));
+                return;
+            }
+            lock (_output) _output.AppendLine(e.Data);
+            if (e.Data.StartsWith("MARK start", StringComparison.Ordinal)) _start.TrySetResult(ProbeCounters.Parse(e.Data));
+            if (e.Data.StartsWith("MARK end", StringComparison.Ordinal)) _end.TrySetResult(ProbeCounters.Parse(e.Data));
+        };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public Task<ProbeCounters> Started => _start.Task;
+    public Task<ProbeCounters> Ended => _end.Task;
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill();
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}
+
+/// <summary>What the viewer asks for: its encoding list, compression level and JPEG quality (-1 = lossless).</summary>
+internal sealed record EncodingSetting(string Name, string ProbeEncodings, int CompressLevel, int JpegQuality)
+{
+    public static readonly EncodingSetting[] All =
+    [
+        new("ZRLE", "zrle", 3, -1),
+        new("Tight lossless", "tight", 3, -1),
+        new("Tight JPEG q8", "tight", 3, 8),
+        new("Hextile", "hextile", 3, -1),
+        new("Raw", "raw", 3, -1),
+    ];
+
+    public static EncodingSetting Parse(string name) =>
+        All.FirstOrDefault(e => string.Equals(e.Name.Replace(" ", "", StringComparison.Ordinal), name.Replace(" ", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"unknown encoding '{name}' ({string.Join(", ", All.Select(e => e.Name.Replace(" ", "", StringComparison.Ordinal)))})");
+}
