@@ -7,6 +7,9 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "gadget")
+            return GadgetCommand.Run(args.AsSpan(1), Console.Out, Console.Error);
+
         string[]? expanded = ConfigFile.ExpandArguments(args, out string? error);
         ServerOptions? options = expanded is null ? null : CommandLine.Parse(expanded, out error);
         if (options is null)

@@ -17,6 +17,7 @@ internal static unsafe partial class LibC
 {
     private const string Library = "libc";
 
+    public const int O_RDONLY = 0x0;
     public const int O_WRONLY = 0x1;
     public const int O_CREAT = 0x40;       // 0100
     public const int O_APPEND = 0x400;     // 02000
@@ -30,7 +31,28 @@ internal static unsafe partial class LibC
     public const int EPIPE = 32;           // FIFO reader went away (SIGPIPE is ignored by the .NET runtime)
     public const int ESHUTDOWN = 108;      // gadget endpoint disabled: host disconnected or UDC unbound
 
+    public const short POLLIN = 0x1;
     public const short POLLOUT = 0x4;
+
+    public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const int AT_EMPTY_PATH = 0x1000;
+    public const uint STATX_TYPE = 0x1;
+    public const int S_IFMT = 0xF000;
+    public const int S_IFCHR = 0x2000;
+
+    /// <summary>
+    /// struct statx (linux/stat.h): the same layout on every architecture, unlike struct stat, which is why it is used
+    /// for the device type and number. Only the fields read here are named; the struct is 256 bytes.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    public struct Statx
+    {
+        [FieldOffset(0)] public uint Mask;
+        [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(128)] public uint RdevMajor;
+        [FieldOffset(132)] public uint RdevMinor;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
@@ -45,6 +67,13 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nuint count);
+
+    /// <summary>statx(2), in glibc since 2.28.</summary>
+    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true)]
+    public static partial int StatxCall(int dirFd, byte* nullTerminatedPath, int flags, uint mask, Statx* result);
 
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
