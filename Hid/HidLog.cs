@@ -40,4 +40,23 @@ internal static partial class HidLog
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning,
         Message = "HID device {Path}: {Pending} reports still queued after the {TimeoutMs} ms flush budget; abandoned")]
     public static partial void FlushTimedOut(ILogger logger, string path, int pending, int timeoutMs);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information,
+        Message = "Keyboard LEDs from {Path}: 0x{Leds:X2} (num={Num} caps={Caps} scroll={Scroll})")]
+    private static partial void LedsChangedCore(ILogger logger, string path, byte leds, bool num, bool caps, bool scroll);
+
+    public static void LedsChanged(ILogger logger, string path, byte leds) =>
+        LedsChangedCore(logger, path, leds, (leds & 1) != 0, (leds & 2) != 0, (leds & 4) != 0);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information,
+        Message = "Keyboard LEDs: {Path} is not a character device (a file or FIFO holds our own reports); LED state is not read")]
+    public static partial void LedNotCharDevice(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning,
+        Message = "Keyboard LEDs: cannot open {Path} (errno {Errno}); retrying")]
+    public static partial void LedOpenFailed(ILogger logger, string path, int errno);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning,
+        Message = "Keyboard LEDs: read from {Path} failed (errno {Errno}); reopening")]
+    public static partial void LedReadFailed(ILogger logger, string path, int errno);
 }

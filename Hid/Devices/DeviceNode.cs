@@ -24,6 +24,19 @@ public static class DeviceNode
         return true;
     }
 
+    /// <summary>Whether <paramref name="path"/> exists and, if so, whether it is a character device (links followed).</summary>
+    internal static unsafe bool? IsCharDevice(string path)
+    {
+        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
+        LibC.Statx result;
+        fixed (byte* p = name)
+        {
+            if (LibC.StatxCall(LibC.AT_FDCWD, p, 0, LibC.STATX_TYPE, &result) != 0)
+                return null;
+        }
+        return (result.Mode & LibC.S_IFMT) == LibC.S_IFCHR;
+    }
+
     /// <summary>Whether an open descriptor is a character device (not a FIFO, socket or regular file).</summary>
     internal static unsafe bool IsCharDevice(int fd)
     {

@@ -32,6 +32,12 @@ namespace KvmPi.Vnc.Hid.Devices;
 ///   <see cref="MinReopenDelayMs"/> doubling to <see cref="MaxReopenDelayMs"/>. While offline only the newest report
 ///   matters: on reopening it is sent (the one that failed, or a newer queued one) and the older backlog is skipped,
 ///   so a target that wakes up does not replay minutes of stale key presses (kvmd: "fresh reports beat retries").</item>
+/// <item><b>Current state, again.</b> With a <see cref="HidReportFormat"/> that knows which bytes are state, a report
+///   retried after a failure is first reduced to its state (a stale relative movement or wheel click is not replayed),
+///   and while a key or button is held on a character device the state is written again every
+///   <see cref="RefreshIntervalMs"/>. An identical report changes nothing on a host that saw the first one; a host that
+///   re-enumerated meanwhile (target rebooted or woke, gadget re-bound) gets the held keys back without new input, and
+///   a dead descriptor is found and reopened. Files and FIFOs (tests, recordings) never get the extra copies.</item>
 /// <item><b>Latency.</b> The thread blocks on an event that <see cref="Send"/> sets; no polling sleeps, so a report is
 ///   written microseconds after Send.</item>
 /// <item><b>Dispose</b> flushes what is queued for at most <see cref="DisposeFlushBudgetMs"/>, then closes. Reports
@@ -59,9 +65,14 @@ public sealed class HidDeviceWriter : IHidReportSink, IDisposable
 
     internal const int DisposeFlushBudgetMs = 1_000;
 
+    /// <summary>While something is held, how often the state is written again (the HID idle rate of a boot keyboard
+    /// is 500 ms; twice that is plenty and keeps a held key's cost at one report a second).</summary>
+    internal const int RefreshIntervalMs = 1_000;
+
     private readonly string _path;
     private readonly byte[] _nullTerminatedPath;
     private readonly int _reportLength;
+    private readonly HidReportFormat _format;
     private readonly ILogger _logger;
 
     private readonly Lock _queueLock = new();
@@ -76,7 +87,9 @@ public sealed class HidDeviceWriter : IHidReportSink, IDisposable
 
     // Owned by the writer thread.
     private readonly byte[] _current;
+    private readonly byte[] _lastState;            // state part of the last report written
     private int _fd = -1;
+    private bool _isCharDevice;
     private bool _offline;
     private long _skippedWhileOffline;
     private int _reopenDelayMs = MinReopenDelayMs;
@@ -90,19 +103,30 @@ public sealed class HidDeviceWriter : IHidReportSink, IDisposable
     /// <param name="reportLength">Bytes per report: the gadget function's report_length.</param>
     /// <param name="logger">Receives rate-limited warnings about the device.</param>
     public HidDeviceWriter(string path, int reportLength, ILogger logger)
+        : this(path, HidReportFormat.Opaque(reportLength), logger)
+    {
+    }
+
+    /// <param name="path">/dev/hidgN, or a regular file or FIFO (tests). Not created if missing.</param>
+    /// <param name="format">Report length and which bytes are state (see the remarks on re-sending state).</param>
+    /// <param name="logger">Receives rate-limited warnings about the device.</param>
+    public HidDeviceWriter(string path, HidReportFormat format, ILogger logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(reportLength);
+        ArgumentNullException.ThrowIfNull(format);
         ArgumentNullException.ThrowIfNull(logger);
+        int reportLength = format.Length;
         if (!OperatingSystem.IsLinux())
             throw new PlatformNotSupportedException("HID gadget devices exist on Linux only.");
 
         _path = path;
         _nullTerminatedPath = Encoding.UTF8.GetBytes(path + "\0");
         _reportLength = reportLength;
+        _format = format;
         _logger = logger;
         _queue = new ReportRing(QueueCapacity, reportLength);
         _current = new byte[reportLength];
+        _lastState = new byte[reportLength];
         _thread = new Thread(Run) { IsBackground = true, Name = "hid-writer " + Path.GetFileName(path) };
         _thread.Start();
     }
@@ -166,8 +190,14 @@ public sealed class HidDeviceWriter : IHidReportSink, IDisposable
                 {
                     if (_stop.IsSet)
                         return;
-                    _wake.Wait();
-                    continue;
+                    if (!(_isCharDevice && _format.IsHeld(_lastState)))
+                    {
+                        _wake.Wait();
+                        continue;
+                    }
+                    if (_wake.Wait(RefreshIntervalMs))
+                        continue;
+                    _lastState.CopyTo(_current, 0);   // held and quiet: say it again (see the remarks)
                 }
 
                 while (!TryDeliver(_current))
@@ -175,11 +205,15 @@ public sealed class HidDeviceWriter : IHidReportSink, IDisposable
                     // Offline: a device that is not there cannot be flushed to, so Dispose ends the retries.
                     if (_stop.IsSet || _abandon)
                         return;
+                    _format.ToState(_current);
                     _stop.Wait(_reopenDelayMs);
                     _reopenDelayMs = Math.Min(_reopenDelayMs * 2, MaxReopenDelayMs);
                     lock (_queueLock)
                         _skippedWhileOffline += _queue.TakeNewest(_current);
+                    _format.ToState(_current);
                 }
+                _current.CopyTo(_lastState, 0);
+                _format.ToState(_lastState);
             }
         }
         finally
@@ -255,6 +289,7 @@ public sealed class HidDeviceWriter : IHidReportSink, IDisposable
             return false;
         }
         _fd = fd;
+        _isCharDevice = DeviceNode.IsCharDevice(fd);
         Interlocked.Increment(ref _openCount);
         return true;
     }

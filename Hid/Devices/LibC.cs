@@ -38,6 +38,7 @@ internal static unsafe partial class LibC
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
     public const int AT_EMPTY_PATH = 0x1000;
     public const uint STATX_TYPE = 0x1;
+    public const uint STATX_INO = 0x100;
     public const int S_IFMT = 0xF000;
     public const int S_IFCHR = 0x2000;
 
@@ -50,6 +51,7 @@ internal static unsafe partial class LibC
     {
         [FieldOffset(0)] public uint Mask;
         [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(32)] public ulong Inode;
         [FieldOffset(128)] public uint RdevMajor;
         [FieldOffset(132)] public uint RdevMinor;
     }

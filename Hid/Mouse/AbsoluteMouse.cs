@@ -11,7 +11,7 @@ namespace KvmPi.Vnc.Hid.Mouse;
 /// report carries 0 again: the field is relative on the wire (Input Data,Var,Rel), so a repeated value would scroll
 /// again. The sink is called under the lock so reports keep the order of the events.
 /// </remarks>
-public sealed class AbsoluteMouse
+public sealed class AbsoluteMouse : IPointerDevice
 {
     // rfbproto "PointerEvent" button-mask bits.
     private const byte RfbLeft = 1 << 0;
@@ -92,7 +92,7 @@ public sealed class AbsoluteMouse
 
     /// <summary>RFB orders buttons left, middle, right; HID's Button page orders them 1 primary (left), 2 secondary
     /// (right), 3 tertiary (middle) (HID Usage Tables §12 "Button Page").</summary>
-    private static byte HidButtons(byte rfbMask)
+    internal static byte HidButtons(byte rfbMask)
     {
         byte buttons = 0;
         if ((rfbMask & RfbLeft) != 0) buttons |= AbsoluteMouseReport.LeftButton;

@@ -63,4 +63,7 @@ internal static partial class RfbLog
 
     [LoggerMessage(50, LogLevel.Warning, "{Remote}: JPEG unavailable, sending Tight losslessly: {Reason}")]
     public static partial void JpegUnavailable(ILogger logger, EndPoint? remote, string reason);
+
+    [LoggerMessage(60, LogLevel.Debug, "lock keys now {State}; telling viewers that take LED state")]
+    public static partial void LedStatePublished(ILogger logger, LockKeys state);
 }

@@ -24,6 +24,7 @@ public enum EncodingType
     Fence = -312,
     ContinuousUpdates = -313,
     ExtendedMouseButtons = -316,
+    VmwareLedState = 0x574D5668,
 
     CompressLevel0 = -256,
     CompressLevel9 = -247,

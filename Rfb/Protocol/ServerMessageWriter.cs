@@ -69,4 +69,26 @@ public static class ServerMessageWriter
         payload.CopyTo(m[FenceHeaderLength..]);
         output.Advance(FenceHeaderLength + payload.Length);
     }
+
+    /// <summary>
+    /// LED State pseudo-rectangle: a header of 0,0,0,0 and the encoding, then the lock keys, bit 0 Scroll, 1 Num,
+    /// 2 Caps. QEMU's -261 carries them in one byte; VMware's 0x574D5668 in a U32 (rfbproto "LED State Pseudo-encoding",
+    /// "VMware LED State Pseudo-encoding").
+    /// </summary>
+    public static void WriteLedState(IBufferWriter<byte> output, EncodingType encoding, LockKeys state)
+    {
+        if (encoding is not (EncodingType.QemuLedState or EncodingType.VmwareLedState))
+            throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "not an LED state pseudo-encoding");
+        WriteRectHeader(output, new Rect(0, 0, 0, 0), encoding);
+        if (encoding == EncodingType.QemuLedState)
+        {
+            output.GetSpan(1)[0] = (byte)state;
+            output.Advance(1);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(output.GetSpan(4), (byte)state);
+            output.Advance(4);
+        }
+    }
 }

@@ -18,6 +18,10 @@ internal readonly record struct ClientCapabilities(
     /// <summary>Before any SetEncodings a client gets Raw, which every client must accept (rfbproto "SetEncodings").</summary>
     public static ClientCapabilities Default { get; } = new(EncodingType.Raw, false, -1, -1);
 
+    /// <summary>How this viewer takes lock-key state: QEMU's -261 if it lists it (TigerVNC's server prefers it too),
+    /// else VMware's; null if neither.</summary>
+    public EncodingType? LedState { get; init; }
+
     /// <summary>
     /// Whether lossy JPEG may be sent: the viewer asked for a quality (TigerVNC's rule: a quality level, fine
     /// quality or subsampling level enables Tight JPEG).
@@ -33,10 +37,17 @@ internal readonly record struct ClientCapabilities(
         EncodingType? preferred = null;
         bool desktopSize = false, fence = false, continuousUpdates = false, copyRect = false, lastRect = false;
         int compress = -1, quality = -1, fine = -1, subsampling = -1;
+        bool qemuLed = false, vmwareLed = false;
         foreach (int e in encodings)
         {
             switch ((EncodingType)e)
             {
+                case EncodingType.QemuLedState:
+                    qemuLed = true;
+                    break;
+                case EncodingType.VmwareLedState:
+                    vmwareLed = true;
+                    break;
                 case EncodingType.Raw or EncodingType.Hextile or EncodingType.Zrle or EncodingType.Tight or EncodingType.TightPng:
                     preferred ??= (EncodingType)e;
                     break;
@@ -70,6 +81,9 @@ internal readonly record struct ClientCapabilities(
             }
         }
         return new ClientCapabilities(preferred ?? EncodingType.Raw, desktopSize, compress, quality, fence, continuousUpdates,
-            copyRect, lastRect, fine, subsampling);
+            copyRect, lastRect, fine, subsampling)
+        {
+            LedState = qemuLed ? EncodingType.QemuLedState : vmwareLed ? EncodingType.VmwareLedState : null,
+        };
     }
 }

@@ -25,6 +25,8 @@ internal sealed partial class ClientSession
         var capabilities = ClientCapabilities.From(encodings);
         lock (_lock)
         {
+            // A viewer that (re)announces LED State support is told the current state, even if it was told before.
+            if (capabilities.LedState is not null) _ledSent = null;
             _capabilities = capabilities;
             AnnounceFlowControlLocked(capabilities);
         }

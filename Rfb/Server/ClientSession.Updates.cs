@@ -32,6 +32,11 @@ internal sealed partial class ClientSession
     private bool _fullUpdatePending;
     private Rect _fullUpdateArea;
     private bool _framebufferReplaced;
+    private LockKeys? _ledSent;            // what this viewer was last told; null: nothing yet
+
+    // Set by PrepareUpdate for WriteUpdate (update loop only): the LED state to send in this update, if any.
+    private LockKeys? _ledToSend;
+    private EncodingType _ledEncoding;
 
     // Owned by the update loop.
     private readonly List<Rect> _rects = [];
@@ -74,6 +79,28 @@ internal sealed partial class ClientSession
     {
         lock (_lock) _framebufferReplaced = true;
         _updateSignal.Set();
+    }
+
+    /// <summary>Any thread: the machine's lock keys changed; sent with the next update (at once if one is requested).</summary>
+    public void OnLedStateChanged()
+    {
+        lock (_lock)
+        {
+            if (_capabilities.LedState is null || (!_updateRequested && !_continuousUpdates)) return;
+        }
+        _updateSignal.Set();
+    }
+
+    /// <summary>Under the lock: whether this viewer takes LED state and has not been told the current one.</summary>
+    private bool TakeLedStateDueUnsynchronized()
+    {
+        _ledToSend = null;
+        if (_capabilities.LedState is not EncodingType encoding || _server.LedState is not LockKeys state || state == _ledSent)
+            return false;
+        _ledSent = state;
+        _ledToSend = state;
+        _ledEncoding = encoding;
+        return true;
     }
 
     private async Task RunUpdateLoopAsync(CancellationTokenSource stop)
@@ -261,7 +288,9 @@ internal sealed partial class ClientSession
             _dirty.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _rects);
             if (_stillLossy is not null && IsTight(encoding))
                 _stillLossy.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _refreshRects);
-            if (_rects.Count == 0 && _refreshRects.Count == 0) return UpdateKind.None;
+            // rfbproto "LED State": sent whenever it changes, as a pseudo-rectangle of an update (alone if no pixels are due).
+            bool ledDue = TakeLedStateDueUnsynchronized();
+            if (_rects.Count == 0 && _refreshRects.Count == 0 && !ledDue) return UpdateKind.None;
             _updateRequested = false;
             return UpdateKind.Data;
         }
@@ -285,7 +314,9 @@ internal sealed partial class ClientSession
         _pieces.Clear();
         foreach (Rect rect in _rects) Split(rect, _pieces);
         IRectEncoder encoder = EncoderFor(encoding, translator.Format);
-        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, _pieces.Count);
+        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, _pieces.Count + (_ledToSend is null ? 0 : 1));
+        if (_ledToSend is LockKeys led)
+            ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
         foreach (Rect piece in _pieces)
         {
             Span<uint> pixels = _scratch.AsSpan(0, piece.Width * piece.Height);
@@ -334,7 +365,9 @@ internal sealed partial class ClientSession
             RfbLog.JpegUnavailable(_logger, _remote, failure);
         }
 
-        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, count);
+        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, count + (_ledToSend is null ? 0 : 1));
+        if (_ledToSend is LockKeys led)
+            ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
         ReadOnlySpan<byte> staged = _staging.WrittenSpan;
         while (!staged.IsEmpty)
         {

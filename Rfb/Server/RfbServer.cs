@@ -23,6 +23,7 @@ public sealed class RfbServer
     private ClientSession[] _sessions = [];   // copy-on-write: the publisher iterates without locking or allocating
     private volatile Framebuffer _framebuffer;
     private TileSet _changed;
+    private int _lockKeys = -1;   // LockKeys, or -1 until the machine has said
 
     public RfbServer(RfbServerOptions options, IRfbDesktop desktop, ILoggerFactory loggerFactory)
     {
@@ -75,6 +76,29 @@ public sealed class RfbServer
         if (!changed) return;
         foreach (ClientSession session in Volatile.Read(ref _sessions))
             session.OnFramebufferChanged(framebuffer, _changed);
+    }
+
+    /// <summary>The served machine's lock keys as last published; null until the first <see cref="PublishLedState"/>.</summary>
+    public LockKeys? LedState
+    {
+        get
+        {
+            int state = Volatile.Read(ref _lockKeys);
+            return state < 0 ? null : (LockKeys)state;
+        }
+    }
+
+    /// <summary>
+    /// The served machine's Caps/Num/Scroll Lock state changed (or is known for the first time). Viewers that listed
+    /// an LED State pseudo-encoding get it with their next update, and each new such viewer at its first. Any thread.
+    /// </summary>
+    public void PublishLedState(LockKeys state)
+    {
+        int value = (int)(state & (LockKeys.ScrollLock | LockKeys.NumLock | LockKeys.CapsLock));
+        if (Interlocked.Exchange(ref _lockKeys, value) == value) return;
+        RfbLog.LedStatePublished(_logger, state);
+        foreach (ClientSession session in Volatile.Read(ref _sessions))
+            session.OnLedStateChanged();
     }
 
     internal bool AnyOtherSessionHoldsInput(ClientSession session)

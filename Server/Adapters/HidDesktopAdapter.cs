@@ -5,8 +5,8 @@ using KvmPi.Vnc.Rfb;
 
 namespace KvmPi.Vnc.Server.Adapters;
 
-/// <summary>Rfb → Hid: viewers' keysyms and pointer events become keyboard and absolute-mouse reports.</summary>
-internal sealed class HidDesktopAdapter(Keyboard keyboard, AbsoluteMouse mouse) : IRfbDesktop
+/// <summary>Rfb → Hid: viewers' keysyms and pointer events become keyboard and mouse (absolute or relative) reports.</summary>
+internal sealed class HidDesktopAdapter(Keyboard keyboard, IPointerDevice mouse) : IRfbDesktop
 {
     public void KeyEvent(uint keysym, bool down) => keyboard.KeyEvent(keysym, down);
 

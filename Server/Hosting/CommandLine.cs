@@ -23,9 +23,14 @@ internal static class CommandLine
                                 them), played in a loop. Without it the built-in demo target is served.
           --fps N               Frames per second for --video (1-240, default 30).
           --keyboard PATH       Where 8-byte boot keyboard reports are written: the gadget's /dev/hidgN, a file or
-                                a FIFO (default /dev/hidg0 with --video; the demo target without it).
-          --mouse PATH          Where 7-byte absolute mouse reports are written (default /dev/hidg1 with --video;
-                                the demo target without it).
+                                a FIFO (default with --video: the keyboard of the 'kvmpi-vnc gadget up' gadget,
+                                else /dev/hidg0; the demo target without --video). LED state is read back from it
+                                when it is a character device.
+          --mouse PATH          Where mouse reports are written: 7-byte absolute reports, or 4-byte relative ones
+                                with --mouse-mode relative (with --video the default is the gadget's device of
+                                that mode, else /dev/hidg1 or /dev/hidg2; the demo target without --video).
+          --mouse-mode MODE     absolute (default: the pointer lands where you click) or relative (a boot mouse
+                                for BIOS/UEFI screens that ignore absolute pointers; 1 pixel = 1 count).
           --password-file PATH  File whose first line is the VNC password (VNC Authentication; 8 characters count).
           --no-auth             Allow viewers without a password on a non-loopback address.
           --name NAME           Desktop name shown by viewers (default "KvmPi.Vnc").
@@ -101,6 +106,14 @@ internal static class CommandLine
                 case "--mouse":
                     options = options with { MousePath = NonEmpty(value, name, ref error) };
                     break;
+                case "--mouse-mode":
+                    if (value is not ("absolute" or "relative"))
+                    {
+                        error = $"invalid --mouse-mode '{value}': expected absolute or relative";
+                        return null;
+                    }
+                    options = options with { RelativeMouse = value == "relative" };
+                    break;
                 case "--password-file":
                     options = options with { PasswordFile = NonEmpty(value, name, ref error) };
                     break;
@@ -118,6 +131,11 @@ internal static class CommandLine
             }
             if (error is not null) return null;
         }
+        if (options.RelativeMouse && options.VideoFile is null && options.MousePath is null)
+        {
+            error = "--mouse-mode relative needs --mouse PATH (or --video): the demo target takes an absolute mouse";
+            return null;
+        }
         return options;
     }
 
@@ -125,7 +143,7 @@ internal static class CommandLine
     internal static bool IsSwitch(string name) => name is "--no-auth";
 
     /// <summary>Flags with a value. The config file accepts each as a key.</summary>
-    internal static bool IsValued(string name) => name is "--listen" or "--video" or "--fps" or "--keyboard" or "--mouse"
+    internal static bool IsValued(string name) => name is "--listen" or "--video" or "--fps" or "--keyboard" or "--mouse" or "--mouse-mode"
         or "--password-file" or "--name" or "--log-level";
 
     private static string? NonEmpty(string value, string name, ref string? error)

@@ -5,6 +5,7 @@ using KvmPi.Vnc.Capture;
 using KvmPi.Vnc.Capture.Mjpeg;
 using KvmPi.Vnc.Hid;
 using KvmPi.Vnc.Hid.Devices;
+using KvmPi.Vnc.Hid.Gadget;
 using KvmPi.Vnc.Hid.Keyboard;
 using KvmPi.Vnc.Hid.Mouse;
 using KvmPi.Vnc.Rfb.Server;
@@ -41,6 +42,8 @@ internal static class KvmServerHost
         {
             IFrameSource source;
             IHidReportSink keyboardSink, mouseSink;
+            string? keyboardDevice;   // where the target's LED reports may be read
+            HidReportFormat mouseFormat = options.RelativeMouse ? HidReportFormat.RelativeMouse : HidReportFormat.AbsoluteMouse;
             int width, height;
             if (options.VideoFile is not null)
             {
@@ -56,20 +59,26 @@ internal static class KvmServerHost
                 disposables.Add(video);
                 source = video;
                 (width, height) = (video.Width, video.Height);
-                keyboardSink = OpenDevice(options.KeyboardPath ?? ServerOptions.DefaultKeyboardDevice, 8, loggerFactory, disposables);
-                mouseSink = OpenDevice(options.MousePath ?? ServerOptions.DefaultMouseDevice, 7, loggerFactory, disposables);
+                HidDevicePaths.Choice devices = HidDevicePaths.Resolve(options,
+                    () => new GadgetManager(ConfigFs.Instance, GadgetPaths.System).Status());
+                log.LogInformation("HID devices ({From}): keyboard {Keyboard}, {Mode} mouse {Mouse}", devices.From, devices.Keyboard,
+                    options.RelativeMouse ? "relative" : "absolute", devices.Mouse);
+                keyboardDevice = devices.Keyboard;
+                keyboardSink = OpenDevice(devices.Keyboard, HidReportFormat.BootKeyboard, loggerFactory, disposables);
+                mouseSink = OpenDevice(devices.Mouse, mouseFormat, loggerFactory, disposables);
             }
             else
             {
                 var demo = new DemoTarget.DemoTarget(logger: loggerFactory.CreateLogger("KvmPi.Vnc.DemoTarget"));
                 source = demo;
                 (width, height) = (demo.Width, demo.Height);
-                keyboardSink = options.KeyboardPath is null ? demo.Keyboard : OpenDevice(options.KeyboardPath, 8, loggerFactory, disposables);
-                mouseSink = options.MousePath is null ? demo.Mouse : OpenDevice(options.MousePath, 7, loggerFactory, disposables);
+                keyboardDevice = options.KeyboardPath;
+                keyboardSink = options.KeyboardPath is null ? demo.Keyboard : OpenDevice(options.KeyboardPath, HidReportFormat.BootKeyboard, loggerFactory, disposables);
+                mouseSink = options.MousePath is null ? demo.Mouse : OpenDevice(options.MousePath, mouseFormat, loggerFactory, disposables);
             }
 
             var keyboard = new Keyboard(keyboardSink, loggerFactory.CreateLogger("KvmPi.Vnc.Hid"));
-            var mouse = new AbsoluteMouse(mouseSink);
+            IPointerDevice mouse = options.RelativeMouse ? new RelativeMouse(mouseSink) : new AbsoluteMouse(mouseSink);
             var rfb = new RfbServer(new RfbServerOptions
             {
                 DesktopName = options.Name,
@@ -77,6 +86,11 @@ internal static class KvmServerHost
                 InitialWidth = width,
                 InitialHeight = height,
             }, new HidDesktopAdapter(keyboard, mouse), loggerFactory);
+            if (keyboardDevice is not null)
+            {
+                var leds = new LedStateForwarder(keyboard, rfb);
+                disposables.Add(new KeyboardLedReader(keyboardDevice, leds.OnLeds, loggerFactory.CreateLogger("KvmPi.Vnc.Hid")));
+            }
 
             await using var listener = new TcpRfbListener(rfb, log);
             try
@@ -132,9 +146,9 @@ internal static class KvmServerHost
         }
     }
 
-    private static HidDeviceWriter OpenDevice(string path, int reportLength, ILoggerFactory loggerFactory, List<IDisposable> disposables)
+    private static HidDeviceWriter OpenDevice(string path, HidReportFormat format, ILoggerFactory loggerFactory, List<IDisposable> disposables)
     {
-        var writer = new HidDeviceWriter(path, reportLength, loggerFactory.CreateLogger("KvmPi.Vnc.Hid"));
+        var writer = new HidDeviceWriter(path, format, loggerFactory.CreateLogger("KvmPi.Vnc.Hid"));
         disposables.Add(writer);
         return writer;
     }

@@ -11,6 +11,9 @@ internal sealed record ServerOptions
     public int FramesPerSecond { get; init; } = 30;
     public string? KeyboardPath { get; init; }
     public string? MousePath { get; init; }
+
+    /// <summary>--mouse-mode relative: a boot mouse fed with movements instead of the absolute pointer.</summary>
+    public bool RelativeMouse { get; init; }
     public string? PasswordFile { get; init; }
     public bool NoAuth { get; init; }
     public string Name { get; init; } = "KvmPi.Vnc";
@@ -21,4 +24,7 @@ internal sealed record ServerOptions
     public const string DefaultKeyboardDevice = "/dev/hidg0";
 
     public const string DefaultMouseDevice = "/dev/hidg1";
+
+    /// <summary>The relative mouse when no gadget says otherwise: the third function of 'kvmpi-vnc gadget up'.</summary>
+    public const string DefaultRelativeMouseDevice = "/dev/hidg2";
 }
