@@ -22,6 +22,8 @@ public static class Tools
         ["import"] = "imagemagick",
         ["convert"] = "imagemagick",
         ["tesseract"] = "tesseract-ocr",
+        ["qemu-system-x86_64"] = "qemu-system-x86",
+        ["cpio"] = "cpio",
     };
 
     public static string? Find(string tool)

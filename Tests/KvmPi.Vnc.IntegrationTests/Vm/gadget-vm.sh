@@ -46,18 +46,23 @@ check "server starts and listens without HID devices" wait_for 100 grep -q 'serv
 evwatch -t 0 >/tmp/ev.log &
 EVWATCH=$!
 wait_for 50 grep -q '^# ready' /tmp/ev.log
-rfbinput 127.0.0.1 5900 d:ffe1 p:100,100,1 f:/tmp/go1 u:ffe1 p:100,100,0 s:300 k:61 k:5a p:639,479,0 p:639,479,8 p:639,479,0 \
-    l:4,15000 f:/tmp/go2 >/tmp/client1.log 2>&1 &
+rfbinput 127.0.0.1 5900 d:ffe1 p:100,100,1 f:/tmp/go1 u:ffe1 p:100,100,0 s:300 k:61 k:5a p:-1,-1,0 p:-1,-1,8 p:-1,-1,0 \
+    l:4,120000 f:/tmp/go2 >/tmp/client1.log 2>&1 &
 CLIENT=$!
 check "viewer connects and gets video" wait_for 100 grep -q '^connected' /tmp/client1.log
 sleep 1
 
 # --- gadget up: the host side enumerates three devices; held input arrives without new input --------------------
+since() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
 start=$(date +%s.%N)
 out=$($K gadget up 2>&1); rc=$?
 echo "$out"
+echo "== gadget up took $(since "$start") s"
 check "gadget up succeeds" [ "$rc" -eq 0 ]
-check "the host enumerates three input devices of the gadget" wait_for 100 [ "$(gadget_input_count)" -ge 3 ]
+up=$(date +%s.%N)
+check "the host enumerates three input devices of the gadget" wait_for 200 [ "$(gadget_input_count)" -ge 3 ]
+echo "== the host had the three input devices $(since "$up") s after gadget up returned"
+enumerated=$(date +%s.%N)
 KBD_EV=$(event_of keyboard); ABS_EV=$(event_of absolute); REL_EV=$(event_of relative)
 echo "== host side: keyboard $KBD_EV, absolute mouse $ABS_EV, relative mouse $REL_EV"
 evwatch -l | grep 'vendor=0x1d6b'
@@ -65,7 +70,7 @@ evwatch -l | grep 'vendor=0x1d6b'
 held() { evwatch -l | grep "^# $1:" | grep -Eq "keys-down=([0-9]+,)*$2(,|\$| )"; }
 check "held Shift reaches the host without new input, within 5 s" wait_for 50 held "$KBD_EV" 42
 check "held left button reaches the host without new input, within 5 s" wait_for 50 held "$ABS_EV" 272
-echo "== held state on the host $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s after gadget up started"
+echo "== held keys and buttons on the host $(since "$enumerated") s after it enumerated the gadget"
 for f in /sys/kernel/debug/hid/*/rdesc; do echo "== $f: $(head -1 "$f" | wc -w) descriptor bytes"; done
 sizes=$(for f in /sys/kernel/debug/hid/*/rdesc; do head -1 "$f" | wc -w; done | sort -n | tr '\n' ' ')
 check "three HID descriptors parsed by the host (46, 65 and 72 bytes): $sizes" [ "$sizes" = "46 65 72 " ]
@@ -93,22 +98,26 @@ check "wheel up (REL_WHEEL +1)" wait_for 50 ev_seen "$ABS_EV" EV_REL 8 1
 # --- LEDs: the host turns Caps Lock on; the server reads it and tells the viewer ---------------------------------
 sleep 0.5
 evsend "/dev/input/$KBD_EV" EV_LED LED_CAPSL 1
-check "server logs the LED report from the host" wait_for 100 grep -q 'Keyboard LEDs from /dev/hidg0: 0x02' /tmp/server1.log
-check "viewer gets LED state Caps Lock (-261 value 4)" wait_for 100 grep -qx 'led 4' /tmp/client1.log
+check "server logs the LED report from the host" wait_for 300 grep -q 'Keyboard LEDs from /dev/hidg0: 0x02' /tmp/server1.log
+check "viewer gets LED state Caps Lock (-261 value 4)" wait_for 300 grep -qx 'led 4' /tmp/client1.log
 touch /tmp/go2
 wait "$CLIENT"
 kill "$SERVER"; wait "$SERVER" 2>/dev/null
 
-# --- relative mode: a new server on the gadget's relative mouse; the viewer gets the LED state at connect ---------
+# --- relative mode: a new server on the gadget's relative mouse; a viewer gets the LED state at connect ----------
 REL_DEV=$(awk '$2 == "relative" { print $1 }' /tmp/status.txt)
 $K --keyboard /dev/hidg0 --mouse "$REL_DEV" --mouse-mode relative --log-level debug 2>/tmp/server2.log &
 SERVER=$!
 wait_for 100 grep -q 'serving' /tmp/server2.log
+# A new server knows the LEDs once the host next sends them (hosts send on change only): Num Lock on as well.
+sleep 0.5
+evsend "/dev/input/$KBD_EV" EV_LED LED_NUML 1
+check "the new server logs Num and Caps Lock" wait_for 300 grep -q 'Keyboard LEDs from /dev/hidg0: 0x03' /tmp/server2.log
 before=$(wc -l </tmp/ev.log)
-rfbinput -v 127.0.0.1 5900 l:4,15000 p:100,100,0 p:400,300,0 p:400,300,16 p:400,300,0 p:400,300,1 p:400,300,0 s:500 \
+rfbinput -v 127.0.0.1 5900 l:6,60000 p:100,100,0 p:400,300,0 p:400,300,16 p:400,300,0 p:400,300,1 p:400,300,0 s:500 \
     >/tmp/client2.log 2>&1
 cat /tmp/client2.log
-check "a new viewer gets the LED state at connect (VMware LED State value 4)" grep -qx 'led 4' /tmp/client2.log
+check "a new viewer gets the LED state at connect (VMware LED State, Num+Caps = 6)" grep -qx 'led 6' /tmp/client2.log
 tail -n +"$((before + 1))" /tmp/ev.log >/tmp/ev2.log
 check "relative X adds up to 300 counts" [ "$(awk -v d="$REL_EV" '$2 == d && $3 == "EV_REL" && $4 == 0 { s += $5 } END { print s + 0 }' /tmp/ev2.log)" = 300 ]
 check "relative Y adds up to 200 counts" [ "$(awk -v d="$REL_EV" '$2 == d && $3 == "EV_REL" && $4 == 1 { s += $5 } END { print s + 0 }' /tmp/ev2.log)" = 200 ]

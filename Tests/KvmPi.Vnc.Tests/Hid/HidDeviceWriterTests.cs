@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using KvmPi.Vnc.Hid.Devices;
 using KvmPi.Vnc.Hid.Keyboard;
+using KvmPi.Vnc.Hid.Mouse;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
@@ -226,6 +227,30 @@ public sealed class HidDeviceWriterTests
 
         using var reader = new Fifo.Reader(path);
         Assert.Equal(NumberedReport(2), reader.ReadReport(Length, 3_000));
+    }
+
+    [Fact]
+    public void Fifo_RetriedAfterAFailure_OnlyTheStateIsSent_NotStaleMovement()
+    {
+        string path = Fifo.Create();
+        using var writer = new HidDeviceWriter(path, HidReportFormat.RelativeMouse, _logger);
+        writer.Send([0x01, 0x7F, 0x81, 0x01]);   // left held, moving, wheel: nobody reads yet
+        Assert.True(WaitUntil(() => _logger.Entries.Any(e => e.EventId == 10)), "ENXIO not seen");
+
+        using var reader = new Fifo.Reader(path);
+        Assert.Equal([0x01, 0x00, 0x00, 0x00], reader.ReadReport(RelativeMouseReport.Length, 3_000));
+    }
+
+    [Fact]
+    public void CharacterDevice_HeldStateIsWrittenAgainWithoutNewInput()
+    {
+        // /dev/null is a character device that takes every write: the writer treats it as a gadget.
+        using var writer = new HidDeviceWriter("/dev/null", HidReportFormat.BootKeyboard, _logger);
+        writer.Send([0x02, 0, 0x04, 0, 0, 0, 0, 0]);   // Shift + a held
+        Assert.True(WaitUntil(() => writer.WrittenCount >= 3, 10_000), $"written {writer.WrittenCount}: the held state was not re-sent");
+
+        writer.Send(new byte[8]);                        // all released: no more copies needed
+        Assert.True(WaitUntil(() => writer.WrittenCount >= 4, 10_000));
     }
 
     [Fact]

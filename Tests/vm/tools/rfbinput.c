@@ -9,7 +9,8 @@
  * Actions, run in order while server messages keep being read:
  *   k:HEX       key press and release (X11 keysym, hex)
  *   d:HEX       key down            u:HEX   key up
- *   p:X,Y,MASK  pointer event (MASK decimal: 1 left, 8/16 wheel up/down)
+ *   p:X,Y,MASK  pointer event (MASK decimal: 1 left, 8/16 wheel up/down); a negative X or Y counts from the
+ *               right or bottom edge (-1,-1 is the bottom-right pixel)
  *   s:MS        sleep MS milliseconds (still reading)
  *   f:PATH      wait (up to 60 s) until PATH exists
  *   l:N,MS      wait up to MS for LED state N (decimal: 1 Scroll, 2 Num, 4 Caps); exit 3 if it does not come
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 static int sock;
+static int width, height;
 static int vmware;
 static int led = -1;
 
@@ -202,7 +204,8 @@ int main(int argc, char **argv)
     if (be32(b) != 0) die("security handshake failed");
     send_all("\x01", 1);                                  /* ClientInit: shared */
     recv_all(b, 24);
-    int width = be16(b), height = be16(b + 2);
+    width = be16(b);
+    height = be16(b + 2);
     bpp = b[4] / 8;
     uint32_t namelen = be32(b + 20);
     char name[256] = "";
@@ -235,6 +238,8 @@ int main(int argc, char **argv)
         } else if (act[0] == 'p' && act[1] == ':') {
             int x, y, mask;
             if (sscanf(act + 2, "%d,%d,%d", &x, &y, &mask) != 3) die("bad p: action");
+            if (x < 0) x += width;
+            if (y < 0) y += height;
             uint8_t m[6] = { 5, (uint8_t)mask, x >> 8, x, y >> 8, y };
             send_all(m, sizeof m);
             pump(20, NULL);

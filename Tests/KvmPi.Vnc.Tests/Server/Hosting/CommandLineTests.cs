@@ -47,4 +47,18 @@ public class CommandLineTests
         foreach (string flag in new[] { "--listen", "--video", "--fps", "--keyboard", "--mouse", "--password-file", "--no-auth", "--name", "--help" })
             Assert.Contains(flag, CommandLine.Usage);
     }
+
+    [Fact]
+    public void MouseMode()
+    {
+        Assert.False(CommandLine.Parse([], out _)!.RelativeMouse);
+        Assert.False(CommandLine.Parse(["--mouse-mode", "absolute"], out _)!.RelativeMouse);
+        Assert.True(CommandLine.Parse(["--mouse-mode=relative", "--mouse", "/dev/hidg2"], out _)!.RelativeMouse);
+        Assert.True(CommandLine.Parse(["--mouse-mode", "relative", "--video", "v.mjpeg"], out _)!.RelativeMouse);
+        Assert.Null(CommandLine.Parse(["--mouse-mode", "sideways"], out string? error));
+        Assert.Equal("invalid --mouse-mode 'sideways': expected absolute or relative", error);
+        // The demo target takes absolute reports only.
+        Assert.Null(CommandLine.Parse(["--mouse-mode", "relative"], out error));
+        Assert.StartsWith("--mouse-mode relative needs --mouse", error, StringComparison.Ordinal);
+    }
 }
