@@ -23,13 +23,7 @@ public sealed class GadgetVmTests(ITestOutputHelper output)
         Tools.Require("qemu-system-x86_64", "gcc", "cpio");
 
         var clock = Stopwatch.StartNew();
-        string publish = Path.Combine(AppContext.BaseDirectory, "vm-publish");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-        ProcessResult published = await ProcessRunner.RunAsync(dotnet,
-            ["publish", Path.Combine(RepoRoot, "Server"), "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true",
-             "-p:CppCompilerAndLinker=gcc", "-o", publish, "--nologo"],
-            TimeSpan.FromMinutes(5));
-        Assert.True(published.ExitCode == 0, "Native AOT publish failed: " + published);
+        string server = await NativeServerAsync();
         TimeSpan publishTime = clock.Elapsed;
 
         clock.Restart();
