@@ -48,6 +48,7 @@ internal sealed partial class ClientSession
     private TightUpdateWriter? _tight;
     private TightUpdateWriter? _tightPng;
     private readonly ArrayBufferWriter<byte> _staging = new(64 * 1024);
+    private readonly ArrayBufferWriter<byte> _sharedStaging = new(64 * 1024);
 
     // Lossless refresh (cf. TigerVNC EncodeManager): tiles the viewer holds as JPEG are sent again losslessly once
     // they have not changed for a refresh interval. _lossy, _stillLossy and _refreshRects belong to the update loop;
@@ -314,16 +315,62 @@ internal sealed partial class ClientSession
         _pieces.Clear();
         foreach (Rect rect in _rects) Split(rect, _pieces);
         IRectEncoder encoder = EncoderFor(encoding, translator.Format);
+        SharedEncodingCache? shared = _server.ShareEncodings ? _server.SharedEncodings : null;
+        SharedPayloadKind kind = encoder.Encoding == EncodingType.Hextile ? SharedPayloadKind.Hextile : SharedPayloadKind.Raw;
+        if (encoder.Encoding is not (EncodingType.Raw or EncodingType.Hextile)) shared = null;   // zlib state: per viewer
         ServerMessageWriter.WriteFramebufferUpdateHeader(_output, _pieces.Count + (_ledToSend is null ? 0 : 1));
         if (_ledToSend is LockKeys led)
             ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
         foreach (Rect piece in _pieces)
         {
-            Span<uint> pixels = _scratch.AsSpan(0, piece.Width * piece.Height);
-            framebuffer.ReadPixels(piece, translator, pixels);
             ServerMessageWriter.WriteRectHeader(_output, piece, encoder.Encoding);
-            encoder.Encode(pixels, piece.Width, piece.Height, translator.Format, _output);
+            if (shared is null)
+            {
+                Span<uint> pixels = _scratch.AsSpan(0, piece.Width * piece.Height);
+                framebuffer.ReadPixels(piece, translator, pixels);
+                encoder.Encode(pixels, piece.Width, piece.Height, translator.Format, _output);
+            }
+            else
+            {
+                WriteSharedPiece(shared, kind, encoder, framebuffer, piece, translator);
+            }
         }
+    }
+
+    /// <summary>
+    /// A Raw or Hextile piece through the server's per-frame cache: copied when another viewer already encoded the
+    /// same pixels in the same format, encoded (and offered to the others) otherwise.
+    /// </summary>
+    private void WriteSharedPiece(SharedEncodingCache shared, SharedPayloadKind kind, IRectEncoder encoder, Framebuffer framebuffer,
+        Rect piece, PixelTranslator translator)
+    {
+        var key = new SharedPayloadKey(framebuffer.Version, piece, kind, translator.Format, 0, 0);
+        SharedLookup lookup = shared.TryWrite(key, _output);
+        if (lookup == SharedLookup.Hit) return;
+        Span<uint> pixels = _scratch.AsSpan(0, piece.Width * piece.Height);
+        long version = framebuffer.ReadPixels(piece, translator, pixels);
+        if (lookup == SharedLookup.Claimed && version != key.Version)
+        {
+            shared.Abandon(key);   // the frame moved on between lookup and read: these pixels are not the keyed ones
+            lookup = SharedLookup.Bypass;
+        }
+        if (lookup == SharedLookup.Bypass)
+        {
+            encoder.Encode(pixels, piece.Width, piece.Height, translator.Format, _output);
+            return;
+        }
+        _sharedStaging.ResetWrittenCount();
+        try
+        {
+            encoder.Encode(pixels, piece.Width, piece.Height, translator.Format, _sharedStaging);
+        }
+        catch
+        {
+            shared.Abandon(key);
+            throw;
+        }
+        shared.Publish(key, _sharedStaging.WrittenSpan);
+        _output.Write(_sharedStaging.WrittenSpan);
     }
 
     private static bool IsTight(EncodingType encoding) => encoding is EncodingType.Tight or EncodingType.TightPng;
@@ -349,6 +396,7 @@ internal sealed partial class ClientSession
             : _tight ??= new TightUpdateWriter(png: false, new TurboJpegCompressor());
         var settings = TightSettings.From(png, translator.Format.BitsPerPixel, caps.CompressLevel, caps.QualityLevel,
             caps.FineQuality, caps.Subsampling);
+        writer.SharedJpegs = _server.ShareEncodings ? _server.SharedEncodings : null;
         TileSet lossy = _lossy!;
         _staging.ResetWrittenCount();
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 using System.Net;
 using KvmPi.Vnc.Rfb.Diagnostics;
+using KvmPi.Vnc.Rfb.Encoding;
 using KvmPi.Vnc.Rfb.Security;
 using KvmPi.Vnc.Rfb.Updates;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,12 @@ public sealed class RfbServer
     public RfbServerOptions Options { get; }
     internal IRfbDesktop Desktop { get; }
     internal AuthFailureBlacklist AuthFailures { get; } = new();
+
+    /// <summary>Stateless encodings (Raw, Hextile, JPEG rectangles) made once per frame for all viewers.</summary>
+    public SharedEncodingCache SharedEncodings { get; } = new();
+
+    /// <summary>Whether sessions share encodings: with one viewer, the cache would only add a copy.</summary>
+    internal bool ShareEncodings => ConnectionCount >= 2;
     internal Framebuffer Framebuffer => _framebuffer;
 
     public int Width => _framebuffer.Width;

@@ -32,6 +32,9 @@ public sealed class Framebuffer
     private readonly byte[] _pixels;
     private readonly bool[] _rowDirty;
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    // Unique across framebuffers too (a resize makes a new one): each starts 2^32 versions after the previous one.
+    private static long s_versionBase;
+    private long _version = Interlocked.Add(ref s_versionBase, 1L << 32);
     private byte[] _sourceJpeg = [];
     private int _sourceJpegLength;
 
@@ -103,6 +106,7 @@ public sealed class Framebuffer
             _lock.EnterWriteLock();
             try
             {
+                _version++;
                 for (int tc = 0; tc < _columns; tc++)
                 {
                     if (!dirty[tc]) continue;
@@ -167,11 +171,20 @@ public sealed class Framebuffer
         return true;
     }
 
-    /// <summary>Reads a rectangle (inside the frame) as client pixel values, row-major, no padding.</summary>
-    public void ReadPixels(Rect rect, PixelTranslator translator, Span<uint> destination)
+    /// <summary>
+    /// Which state of the contents this is: it changes whenever pixels change (under the write lock), so two reads
+    /// with the same version saw the same pixels. Keys shared encodings (<see cref="Encoding.SharedEncodingCache"/>).
+    /// </summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>
+    /// Reads a rectangle (inside the frame) as client pixel values, row-major, no padding. Returns the
+    /// <see cref="Version"/> of the contents read.
+    /// </summary>
+    public long ReadPixels(Rect rect, PixelTranslator translator, Span<uint> destination)
     {
         ArgumentNullException.ThrowIfNull(translator);
-        if (rect.IsEmpty) return;
+        if (rect.IsEmpty) return Version;
         if (rect.X < 0 || rect.Y < 0 || rect.Right > _width || rect.Bottom > _height)
             throw new ArgumentOutOfRangeException(nameof(rect), rect, "Rectangle is not inside the frame.");
         if (destination.Length < rect.Area)
@@ -186,6 +199,7 @@ public sealed class Framebuffer
                 ReadOnlySpan<byte> src = _pixels.AsSpan((rect.Y + y) * rowBytes + rect.X * 4, rect.Width * 4);
                 translator.TranslateRow(src, destination.Slice(y * rect.Width, rect.Width));
             }
+            return _version;
         }
         finally
         {
@@ -214,6 +228,9 @@ public sealed class Framebuffer
         public ReadOnlySpan<byte> Bgrx => _owner._pixels;
 
         public int Stride => _owner._width * 4;
+
+        /// <summary>The <see cref="Framebuffer.Version"/> of the pixels in this scope (stable while it is held).</summary>
+        public long Version => _owner._version;
 
         public void Dispose() => _owner._lock.ExitReadLock();
     }

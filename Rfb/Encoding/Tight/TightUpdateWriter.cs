@@ -224,11 +224,7 @@ internal sealed class TightUpdateWriter : IDisposable
             {
                 ReadOnlySpan<byte> image;
                 using (Framebuffer.ReadScope scope = framebuffer.EnterRead())
-                {
-                    ReadOnlySpan<byte> src = scope.Bgrx[(rect.Y * scope.Stride + rect.X * 4)..];
-                    image = _encoder.CompressJpeg(src, rect.Width, rect.Height, scope.Stride, settings.JpegQuality,
-                        settings.Subsampling);
-                }
+                    image = CompressOrShareJpeg(scope, rect, settings);
 
                 if (!image.IsEmpty)
                 {
@@ -255,6 +251,44 @@ internal sealed class TightUpdateWriter : IDisposable
         }
 
         return WriteLosslessRect(framebuffer, rect, translator, lossy, output);
+    }
+
+    /// <summary>
+    /// JPEG images other viewers' writers may share (same contents, rectangle, quality and subsampling: encoded once
+    /// per frame for all); null when this viewer is alone. Set by the session before each update.
+    /// </summary>
+    public SharedEncodingCache? SharedJpegs { get; set; }
+
+    private readonly ArrayBufferWriter<byte> _sharedJpeg = new(16 * 1024);
+
+    /// <summary>Compresses the rectangle, or takes the JPEG another viewer's writer made of the same pixels.</summary>
+    private ReadOnlySpan<byte> CompressOrShareJpeg(Framebuffer.ReadScope scope, Rect rect, TightSettings settings)
+    {
+        ReadOnlySpan<byte> src = scope.Bgrx[(rect.Y * scope.Stride + rect.X * 4)..];
+        SharedEncodingCache? cache = SharedJpegs;
+        if (cache is null)
+            return _encoder.CompressJpeg(src, rect.Width, rect.Height, scope.Stride, settings.JpegQuality, settings.Subsampling);
+
+        var key = new SharedPayloadKey(scope.Version, rect, SharedPayloadKind.Jpeg, default, settings.JpegQuality, (int)settings.Subsampling);
+        _sharedJpeg.ResetWrittenCount();
+        SharedLookup lookup = cache.TryWrite(key, _sharedJpeg);
+        if (lookup == SharedLookup.Hit) return _sharedJpeg.WrittenSpan;
+        ReadOnlySpan<byte> image;
+        try
+        {
+            image = _encoder.CompressJpeg(src, rect.Width, rect.Height, scope.Stride, settings.JpegQuality, settings.Subsampling);
+        }
+        catch
+        {
+            if (lookup == SharedLookup.Claimed) cache.Abandon(key);
+            throw;
+        }
+        if (lookup == SharedLookup.Claimed)
+        {
+            if (image.IsEmpty) cache.Abandon(key);
+            else cache.Publish(key, image);
+        }
+        return image;
     }
 
     /// <summary>Any rectangle losslessly, in pieces of at most 1024 × 64.</summary>

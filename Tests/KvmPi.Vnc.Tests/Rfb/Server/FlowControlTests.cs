@@ -224,4 +224,80 @@ public class FlowControlTests
         await serving.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Equal(0, server.ConnectionCount);
     }
+
+    [Theory]
+    [InlineData(0)]   // Raw
+    [InlineData(5)]   // Hextile
+    public async Task ViewersOfTheSameFrameShareOneEncoding(int encoding)
+    {
+        var (server, a, servingA) = await ConnectAsync(256, 128, null, encoding);
+        var connection = new InMemoryConnection();
+        Task servingB = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
+        Stream b = connection.ClientEnd;
+        await ReadExactly(b, 12);
+        await b.WriteAsync("RFB 003.008\n"u8.ToArray());
+        await ReadExactly(b, 2);
+        await b.WriteAsync(new byte[] { 1 });
+        await ReadExactly(b, 4);
+        await b.WriteAsync(new byte[] { 1 });
+        await ReadExactly(b, 24 + "KvmPi.Vnc".Length);
+        await b.WriteAsync(new byte[] { 2, 0, 0, 1, 0, 0, 0, (byte)encoding });
+
+        byte[] frame = Frame(256, 128, 0x00102030);
+        Change(frame, 256, 5, 5, 0x00FFFFFF);
+        server.PublishFrame(frame, 256, 128, 1024);
+        long before = server.SharedEncodings.Hits;
+        await a.WriteAsync(FullRequest(256, 128));
+        byte[] fromA = await ReadUpdateBytes(a);
+        await b.WriteAsync(FullRequest(256, 128));
+        byte[] fromB = await ReadUpdateBytes(b);
+
+        Assert.Equal(fromA, fromB);   // the same bytes...
+        Assert.True(server.SharedEncodings.Hits > before, "the second viewer's update did not come from the cache");   // ...encoded once
+        a.Dispose();
+        b.Dispose();
+        await Task.WhenAll(servingA, servingB).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>The bytes of one update in Raw or Hextile (32 bpp), read by walking the rectangles.</summary>
+    private static async Task<byte[]> ReadUpdateBytes(Stream client)
+    {
+        var all = new List<byte>();
+        byte[] header = await ReadExactly(client, 4);
+        all.AddRange(header);
+        for (int i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)); i++)
+        {
+            byte[] r = await ReadExactly(client, 12);
+            all.AddRange(r);
+            int x = BinaryPrimitives.ReadUInt16BigEndian(r), y = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(2));
+            int w = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(6));
+            int encoding = BinaryPrimitives.ReadInt32BigEndian(r.AsSpan(8));
+            if (encoding == 0)
+            {
+                all.AddRange(await ReadExactly(client, w * h * 4));
+                continue;
+            }
+            Assert.Equal(5, encoding);
+            for (int ty = 0; ty < h; ty += 16)
+            {
+                for (int tx = 0; tx < w; tx += 16)
+                {
+                    int tw = Math.Min(16, w - tx), th = Math.Min(16, h - ty);
+                    byte sub = (await ReadExactly(client, 1))[0];
+                    all.Add(sub);
+                    if ((sub & 1) != 0) { all.AddRange(await ReadExactly(client, tw * th * 4)); continue; }
+                    if ((sub & 2) != 0) all.AddRange(await ReadExactly(client, 4));
+                    if ((sub & 4) != 0) all.AddRange(await ReadExactly(client, 4));
+                    if ((sub & 8) != 0)
+                    {
+                        byte n = (await ReadExactly(client, 1))[0];
+                        all.Add(n);
+                        all.AddRange(await ReadExactly(client, n * ((sub & 16) != 0 ? 6 : 2)));
+                    }
+                }
+            }
+            _ = (x, y);
+        }
+        return [.. all];
+    }
 }
