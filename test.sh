@@ -28,6 +28,15 @@ packages=(
   bash-static
   cpio
   kmod
+  clang                        # ./release.sh: Native AOT links with clang
+  gcc-aarch64-linux-gnu        # ... and cross-links linux-arm64 with Debian's cross toolchain and libc
+  binutils-aarch64-linux-gnu
+  libc6-dev-arm64-cross
+  qemu-user-static             # runs the arm64 release binary (qemu-aarch64-static)
+  debootstrap                  # a Debian 12 root for install.sh and the Ansible role (Tests/deploy)
+  systemd                      # systemd-analyze verify / security for the units
+  ansible                      # the Ansible role, connection: chroot
+  git
 )
 
 missing=()

@@ -24,6 +24,14 @@ public static class Tools
         ["tesseract"] = "tesseract-ocr",
         ["qemu-system-x86_64"] = "qemu-system-x86",
         ["cpio"] = "cpio",
+        ["clang"] = "clang",
+        ["aarch64-linux-gnu-gcc"] = "gcc-aarch64-linux-gnu",
+        ["qemu-aarch64-static"] = "qemu-user-static",
+        ["debootstrap"] = "debootstrap",
+        ["chroot"] = "coreutils",
+        ["systemd-analyze"] = "systemd",
+        ["ansible-playbook"] = "ansible",
+        ["git"] = "git",
     };
 
     public static string? Find(string tool)
