@@ -214,6 +214,16 @@ remember() {
   fi
 }
 
+# mkdir -p that can be undone: the topmost directory it creates is remembered.
+ensure_dir() {
+  local dir=$1 top=""
+  while [[ ! -e $dir ]]; do top=$dir; dir=$(dirname "$dir"); done
+  if [[ -n $top ]]; then
+    remember "$top"
+    mkdir -p "$1"
+  fi
+}
+
 changed=()
 # Installs SRC as DEST (mode, owner:group) unless DEST already has exactly that content.
 put() {
@@ -222,8 +232,8 @@ put() {
     chmod "$mode" "$dest"; chown "$owner" "$dest"
     return 0
   fi
+  ensure_dir "$(dirname "$dest")"
   remember "$dest"
-  mkdir -p "$(dirname "$dest")"
   install -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$src" "$dest.kvmpi-new"
   mv -f "$dest.kvmpi-new" "$dest"
   changed+=("$dest")
@@ -260,6 +270,7 @@ put "$here/VERSION" "$PREFIX/VERSION" 0644 root:root
 put "$here/kvmpi-vnc.conf" "$PREFIX/kvmpi-vnc.conf.default" 0644 root:root
 if [[ -d $here/wwwroot ]]; then
   if ! diff -rq "$here/wwwroot" "$PREFIX/wwwroot" >/dev/null 2>&1; then
+    ensure_dir "$PREFIX"
     remember "$PREFIX/wwwroot"
     rm -rf "$PREFIX/wwwroot.kvmpi-new"
     cp -r "$here/wwwroot" "$PREFIX/wwwroot.kvmpi-new"
@@ -270,8 +281,8 @@ if [[ -d $here/wwwroot ]]; then
   fi
 fi
 if [[ "$(readlink "$LINK" 2>/dev/null)" != "$PREFIX/kvmpi-vnc" ]]; then
+  ensure_dir "$(dirname "$LINK")"
   remember "$LINK"
-  mkdir -p "$(dirname "$LINK")"
   ln -sfn "$PREFIX/kvmpi-vnc" "$LINK"
   changed+=("$LINK")
 fi
@@ -341,7 +352,7 @@ elif [[ -z $config_txt ]]; then
   say "no config.txt: the OTG port's gadget mode is left as it is"
 fi
 if (( reboot_needed )); then
-  mkdir -p "$(dirname "$REBOOT_MARKER")"
+  ensure_dir "$(dirname "$REBOOT_MARKER")"
   : > "$REBOOT_MARKER"
   undo+=("rm -f '$REBOOT_MARKER'")
 fi
