@@ -41,6 +41,13 @@ public sealed class ReleaseBuild
     {
         string root = RepoRoot;
         string version = ReadVersion(root);
+        // For iterating on the tests: tarballs a ./release.sh run already made (e.g. artifacts/release).
+        if (Environment.GetEnvironmentVariable("KVMPI_RELEASE_DIR") is { Length: > 0 } made)
+        {
+            if (!File.Exists(Path.Combine(made, ".complete")))
+                File.WriteAllText(Path.Combine(made, ".complete"), "(made outside the tests; KVMPI_RELEASE_DIR)");
+            return new ReleaseBuild(Path.GetFullPath(made), version);
+        }
         string key = await SourceHashAsync(root);
         string cacheRoot = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "kvmpi-vnc", "release");
         string entry = Path.Combine(cacheRoot, key);
