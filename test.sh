@@ -56,11 +56,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The gadget VM test (GadgetVmTests) runs the server in a QEMU VM as the Native AOT binary it ships as. Built here,
-# before the tests, so that its minutes on a busy machine do not count against the per-test hang timeout.
-vm_server=artifacts/vm-server
-dotnet publish Server -c Release -r linux-x64 -p:PublishAot=true -p:CppCompilerAndLinker=gcc -o "$vm_server" --nologo -v quiet
-export KVMPI_VM_SERVER="$PWD/$vm_server/kvmpi-vnc"
+# Built here, before the tests, so that their minutes on a busy machine do not count against the per-test hang
+# timeout: the release tarballs (./release.sh: Native AOT linux-arm64 and linux-x64, for ReleaseTests), whose x64
+# binary is also what the gadget VM test (GadgetVmTests) runs in its QEMU VM, and the cached Debian 12 root the
+# install tests copy (Tests/deploy/debian-root.sh; instant once made).
+x64_release=$(./release.sh --output artifacts/release --print-staging-dir | tail -n 1)
+export KVMPI_RELEASE_DIR="$PWD/artifacts/release"
+export KVMPI_VM_SERVER="$x64_release/kvmpi-vnc"
+Tests/deploy/debian-root.sh >/dev/null
 
 # One line per test plus a summary per test assembly; a hung test run is aborted (and named) after 10 minutes.
 dotnet test KvmPi.Vnc.sln -c Release \
