@@ -78,6 +78,32 @@ public class TightEncodingBenchmarks
                           $"Tight JPEG q8 captured {TightJpegCaptured()} B; pass-through {PassThrough()} B; " +
                           $"Tight JPEG q8 desktop {TightJpegDesktop()} B; lossless Tight desktop {TightLosslessDesktop()} B; " +
                           $"ZRLE desktop {ZrleDesktop()} B; lossless Tight captured {TightLosslessCaptured()} B");
+        foreach (int level in new[] { 9, 8, 6 })
+        {
+            int q = TightLevels.JpegQuality(level);
+            JpegSubsampling sub = TightLevels.JpegSubsamplingFor(level);
+            int size = _compressor.Compress(desktop, W, H, W * 4, q, sub, _jpegOut);
+            _decoder.Decode(_jpegOut.AsSpan(0, size));
+            Console.WriteLine($"// desktop frame as one JPEG at quality level {level} ({q}, {sub}): {size} B, PSNR {Psnr(desktop, _decoder.Pixels):F1} dB");
+        }
+
+        _decoder.Decode(_sourceJpeg);
+    }
+
+    /// <summary>PSNR over the B, G, R bytes of two BGRX frames.</summary>
+    private static double Psnr(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        double sum = 0;
+        long n = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            if ((i & 3) == 3) continue;
+            int d = a[i] - b[i];
+            sum += d * d;
+            n++;
+        }
+
+        return sum == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 / (sum / n));
     }
 
     [GlobalCleanup]

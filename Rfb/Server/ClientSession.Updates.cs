@@ -287,7 +287,7 @@ internal sealed partial class ClientSession
             // Tiles are cut at the visible edge, not the frame's: a tile straddling the edge of a smaller viewer's
             // view is then fully sent and cleared, instead of staying marked and being resent forever.
             _dirty.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _rects);
-            if (_stillLossy is not null && IsTight(encoding))
+            if (_stillLossy is not null)
                 _stillLossy.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _refreshRects);
             // rfbproto "LED State": sent whenever it changes, as a pseudo-rectangle of an update (alone if no pixels are due).
             bool ledDue = TakeLedStateDueUnsynchronized();
@@ -312,8 +312,13 @@ internal sealed partial class ClientSession
             return;
         }
 
+        // Raw, Hextile and ZRLE are lossless: areas a Tight JPEG left lossy (before the viewer switched encodings)
+        // are exact once sent, and still ones are due for refresh like any others.
         _pieces.Clear();
         foreach (Rect rect in _rects) Split(rect, _pieces);
+        foreach (Rect rect in _refreshRects) Split(rect, _pieces);
+        foreach (Rect piece in _pieces) _lossy?.RemoveCovered(piece, framebuffer.Width, framebuffer.Height);
+        _hasLossy = _lossy is { IsEmpty: false };
         IRectEncoder encoder = EncoderFor(encoding, translator.Format);
         SharedEncodingCache? shared = _server.ShareEncodings ? _server.SharedEncodings : null;
         SharedPayloadKind kind = encoder.Encoding == EncodingType.Hextile ? SharedPayloadKind.Hextile : SharedPayloadKind.Raw;
