@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 using System.Buffers;
+using System.Runtime.InteropServices;
 using KvmPi.Vnc.Rfb.Encoding.Jpeg;
 using KvmPi.Vnc.Rfb.Pixels;
 using KvmPi.Vnc.Rfb.Protocol;
@@ -40,7 +41,6 @@ internal sealed class TightUpdateWriter : IDisposable
     private const int Tiles = BandWidth / T;
 
     private readonly TightEncoder _encoder;
-    private readonly uint[] _band = new uint[BandWidth * T];
     private readonly uint[] _piece = new uint[TightEncoder.MaxArea];
     private readonly TileKind[] _kinds = new TileKind[Tiles];
     private readonly uint[] _solidColour = new uint[Tiles];
@@ -123,10 +123,15 @@ internal sealed class TightUpdateWriter : IDisposable
     private int WriteBand(Framebuffer framebuffer, Rect band, PixelTranslator translator, TightSettings settings,
         bool jpeg, TileSet lossy, IBufferWriter<byte> output)
     {
-        Span<uint> pixels = _band.AsSpan(0, band.Width * band.Height);
-        framebuffer.ReadPixels(band, translator, pixels);
+        // Classified on the framebuffer's own BGRX, in place: photographic tiles are never converted at all, and
+        // a 1080p photo costs the classifier a few hundred pixels a tile. Client values are read later, only for
+        // what goes lossless. (Counting colours before conversion can only count more: a narrow client format
+        // merges colours, never splits them, so at worst a tile goes lossless that could have gone as palette.)
         int tiles = (band.Width + T - 1) / T;
-        for (int t = 0; t < tiles; t++) Classify(pixels, band, t, jpeg);
+        using (Framebuffer.ReadScope scope = framebuffer.EnterRead())
+        {
+            for (int t = 0; t < tiles; t++) Classify(scope.Bgrx, scope.Stride, band, t, jpeg, translator);
+        }
 
         int count = 0;
         int start = 0;
@@ -147,7 +152,7 @@ internal sealed class TightUpdateWriter : IDisposable
                     count++;
                     break;
                 case TileKind.Lossless:
-                    count += WriteLossless(pixels, band, run, translator.Format, lossy, framebuffer, output);
+                    count += WriteLossless(framebuffer, run, translator, lossy, output);
                     break;
                 default:
                     OpenPhoto(run);
@@ -191,19 +196,18 @@ internal sealed class TightUpdateWriter : IDisposable
         return count;
     }
 
-    /// <summary>Lossless pieces of a run inside the band, each at most 1024 wide (65536 pixels).</summary>
-    private int WriteLossless(ReadOnlySpan<uint> bandPixels, Rect band, Rect run, PixelFormat format, TileSet lossy,
-        Framebuffer framebuffer, IBufferWriter<byte> output)
+    /// <summary>Lossless pieces of a run at most 64 rows high, each at most 1024 wide (65536 pixels).</summary>
+    private int WriteLossless(Framebuffer framebuffer, Rect run, PixelTranslator translator, TileSet lossy,
+        IBufferWriter<byte> output)
     {
         int count = 0;
         for (int x = run.X; x < run.Right; x += LosslessRunWidth)
         {
             var piece = new Rect(x, run.Y, Math.Min(LosslessRunWidth, run.Right - x), run.Height);
             Span<uint> px = _piece.AsSpan(0, piece.Width * piece.Height);
-            for (int y = 0; y < piece.Height; y++)
-                bandPixels.Slice(y * band.Width + (piece.X - band.X), piece.Width).CopyTo(px.Slice(y * piece.Width, piece.Width));
+            framebuffer.ReadPixels(piece, translator, px);
             ServerMessageWriter.WriteRectHeader(output, piece, _encoder.Encoding);
-            _encoder.Encode(px, piece.Width, piece.Height, format, output);
+            _encoder.Encode(px, piece.Width, piece.Height, translator.Format, output);
             lossy.RemoveCovered(piece, framebuffer.Width, framebuffer.Height);
             count++;
         }
@@ -297,35 +301,33 @@ internal sealed class TightUpdateWriter : IDisposable
     {
         int count = 0;
         for (int y = rect.Y; y < rect.Bottom; y += T)
-        {
-            var band = new Rect(rect.X, y, rect.Width, Math.Min(T, rect.Bottom - y));
-            Span<uint> pixels = _band.AsSpan(0, band.Width * band.Height);
-            framebuffer.ReadPixels(band, translator, pixels);
-            count += WriteLossless(pixels, band, band, translator.Format, lossy, framebuffer, output);
-        }
-
+            count += WriteLossless(framebuffer, new Rect(rect.X, y, rect.Width, Math.Min(T, rect.Bottom - y)), translator,
+                lossy, output);
         return count;
     }
 
-    private void Classify(ReadOnlySpan<uint> pixels, Rect band, int tile, bool jpeg)
+    private void Classify(ReadOnlySpan<byte> bgrx, int stride, Rect band, int tile, bool jpeg, PixelTranslator translator)
     {
-        int x0 = tile * T, tw = Math.Min(T, band.Width - x0);
-        uint first = pixels[x0];
+        int x0 = band.X + tile * T, tw = Math.Min(T, band.Right - x0);
+        ReadOnlySpan<uint> frame = MemoryMarshal.Cast<byte, uint>(bgrx);
+        int pitch = stride / 4;
+        int at = band.Y * pitch + x0;
+        uint first = frame[at];
         bool solid = true;
         for (int y = 0; y < band.Height && solid; y++)
-            solid = pixels.Slice(y * band.Width + x0, tw).IndexOfAnyExcept(first) < 0;
+            solid = frame.Slice(at + y * pitch, tw).IndexOfAnyExcept(first) < 0;
         if (solid)
         {
             _kinds[tile] = TileKind.Solid;
-            _solidColour[tile] = first;
+            _solidColour[tile] = translator.Translate(first);
             return;
         }
 
-        _kinds[tile] = jpeg && MoreColoursThan(pixels, band, x0, tw, PhotoColours) ? TileKind.Photo : TileKind.Lossless;
+        _kinds[tile] = jpeg && MoreColoursThan(frame, at, pitch, tw, band.Height, PhotoColours) ? TileKind.Photo : TileKind.Lossless;
     }
 
-    /// <summary>Whether a tile has more than <paramref name="limit"/> distinct colours; stops as soon as it knows.</summary>
-    private bool MoreColoursThan(ReadOnlySpan<uint> pixels, Rect band, int x0, int tw, int limit)
+    /// <summary>Whether a tile of BGRX pixels has more than <paramref name="limit"/> colours; stops as soon as it knows.</summary>
+    private bool MoreColoursThan(ReadOnlySpan<uint> frame, int at, int pitch, int tw, int th, int limit)
     {
         if (++_colourStamp == int.MaxValue)
         {
@@ -334,12 +336,13 @@ internal sealed class TightUpdateWriter : IDisposable
         }
 
         int stamp = _colourStamp, colours = 0;
-        uint prev = ~pixels[x0];
-        for (int y = 0; y < band.Height; y++)
+        uint prev = ~frame[at] & 0xFFFFFF;
+        for (int y = 0; y < th; y++)
         {
-            ReadOnlySpan<uint> row = pixels.Slice(y * band.Width + x0, tw);
-            foreach (uint p in row)
+            ReadOnlySpan<uint> row = frame.Slice(at + y * pitch, tw);
+            foreach (uint bgrx in row)
             {
+                uint p = bgrx & 0xFFFFFF;   // the X byte is not colour
                 if (p == prev) continue;
                 prev = p;
                 int slot = (int)((p * 0x9E3779B1u) >> 24);
