@@ -190,6 +190,12 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
         WriteChunked(jpeg, output);
     }
 
+    /// <summary>
+    /// Whether these client pixel values have at most 256 colours, so <see cref="Encode"/> would send them as fill,
+    /// mono or palette rather than full colour.
+    /// </summary>
+    public bool FitsPalette(ReadOnlySpan<uint> pixels) => !pixels.IsEmpty && CountColours(pixels) > 0;
+
     /// <summary>TPIXEL size: 3 for 32-bpp depth-24 formats with 8-bit channels, else the full pixel.</summary>
     public static int TPixelBytes(PixelFormat format) => UsesTPixel(format) ? 3 : format.BytesPerPixel;
 

@@ -206,13 +206,38 @@ internal sealed class TightUpdateWriter : IDisposable
             var piece = new Rect(x, run.Y, Math.Min(LosslessRunWidth, run.Right - x), run.Height);
             Span<uint> px = _piece.AsSpan(0, piece.Width * piece.Height);
             framebuffer.ReadPixels(piece, translator, px);
-            ServerMessageWriter.WriteRectHeader(output, piece, _encoder.Encoding);
-            _encoder.Encode(px, piece.Width, piece.Height, translator.Format, output);
-            lossy.RemoveCovered(piece, framebuffer.Width, framebuffer.Height);
+            if (piece.Width > T && _encoder.Encoding == EncodingType.Tight && !_encoder.FitsPalette(px))
+            {
+                // Over 256 colours together (a gradient wallpaper beside a window, say) but tiles one by one mostly
+                // fit a palette: a byte a pixel instead of three is worth 12 bytes of rectangle header a tile.
+                for (int tx = piece.X; tx < piece.Right; tx += T)
+                    count += WriteLosslessPiece(framebuffer, new Rect(tx, piece.Y, Math.Min(T, piece.Right - tx), piece.Height),
+                        translator, lossy, output);
+                continue;
+            }
+
+            WriteEncoded(px, piece, translator.Format, framebuffer, lossy, output);
             count++;
         }
 
         return count;
+    }
+
+    private int WriteLosslessPiece(Framebuffer framebuffer, Rect piece, PixelTranslator translator, TileSet lossy,
+        IBufferWriter<byte> output)
+    {
+        Span<uint> px = _piece.AsSpan(0, piece.Width * piece.Height);
+        framebuffer.ReadPixels(piece, translator, px);
+        WriteEncoded(px, piece, translator.Format, framebuffer, lossy, output);
+        return 1;
+    }
+
+    private void WriteEncoded(ReadOnlySpan<uint> px, Rect piece, PixelFormat format, Framebuffer framebuffer, TileSet lossy,
+        IBufferWriter<byte> output)
+    {
+        ServerMessageWriter.WriteRectHeader(output, piece, _encoder.Encoding);
+        _encoder.Encode(px, piece.Width, piece.Height, format, output);
+        lossy.RemoveCovered(piece, framebuffer.Width, framebuffer.Height);
     }
 
     /// <summary>
