@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts kvmpi-vnc on its built-in demo target on 127.0.0.1:5900 (extra arguments are passed on, e.g. --listen).
+# Starts kvmpi-vnc on its built-in demo target on 127.0.0.1:5900, with the browser console on http://127.0.0.1:8080/
+# (extra arguments are passed on, e.g. --listen).
 # Connect with any VNC viewer: xtigervncviewer 127.0.0.1::5900, gvncviewer 127.0.0.1:0, or a libvncclient program.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +16,9 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# The browser console's noVNC modules (pinned npm package; a no-op when already installed).
+web/npm-ci.sh --omit=dev
 
 dotnet build Server/KvmPi.Vnc.Server.csproj -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 exec dotnet Server/bin/Release/net10.0/kvmpi-vnc.dll "$@"

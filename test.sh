@@ -37,6 +37,7 @@ packages=(
   systemd                      # systemd-analyze verify / security for the units
   ansible                      # the Ansible role, connection: chroot
   git
+  chromium           # headless browser for the web console tests (driven by playwright-core from web/)
 )
 
 missing=()
@@ -51,6 +52,11 @@ if (( ${#missing[@]} > 0 )); then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# The browser console's npm packages (noVNC, and playwright-core for its tests), pinned in web/package-lock.json:
+# installed before the build, which copies noVNC's modules next to the server. A no-op when already current
+# (it installs nodejs and npm first when there is no npm).
+web/npm-ci.sh
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1

@@ -5,7 +5,7 @@ using System.Net;
 namespace KvmPi.Vnc.Server.Hosting;
 
 /// <summary>
-/// Parses kvmpi-vnc's flags. Hand-written rather than a library: nine flags, exact error lines the tests and
+/// Parses kvmpi-vnc's flags. Hand-written rather than a library: ten flags, exact error lines the tests and
 /// users rely on (exit code 2, one line, no stack trace), and nothing reflection-based for Native AOT.
 /// </summary>
 internal static class CommandLine
@@ -19,6 +19,9 @@ internal static class CommandLine
         Options:
           --listen ADDR:PORT    Address and TCP port for VNC viewers (default 127.0.0.1:5900). IPv6 as [::1]:5900.
                                 A non-loopback address needs --password-file or an explicit --no-auth.
+          --http ADDR:PORT      Address and TCP port of the browser console (a web page built on noVNC) and of
+                                RFB over WebSocket (default 127.0.0.1:8080); "off" disables it. Same rule as
+                                --listen: a non-loopback address needs --password-file or --no-auth.
           --video FILE          Serve this Motion-JPEG file (JPEG images back to back, as an HDMI dongle sends
                                 them), played in a loop. Without it the built-in demo target is served.
           --fps N               Frames per second for --video (1-240, default 30).
@@ -89,6 +92,19 @@ internal static class CommandLine
                     }
                     options = options with { Listen = endPoint };
                     break;
+                case "--http":
+                    if (value == "off")
+                    {
+                        options = options with { Http = null };
+                        break;
+                    }
+                    if (!TryParseEndPoint(value, out IPEndPoint? httpEndPoint))
+                    {
+                        error = $"invalid --http '{value}': expected ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080, or off";
+                        return null;
+                    }
+                    options = options with { Http = httpEndPoint };
+                    break;
                 case "--video":
                     options = options with { VideoFile = value };
                     break;
@@ -143,7 +159,7 @@ internal static class CommandLine
     internal static bool IsSwitch(string name) => name is "--no-auth";
 
     /// <summary>Flags with a value. The config file accepts each as a key.</summary>
-    internal static bool IsValued(string name) => name is "--listen" or "--video" or "--fps" or "--keyboard" or "--mouse" or "--mouse-mode"
+    internal static bool IsValued(string name) => name is "--listen" or "--http" or "--video" or "--fps" or "--keyboard" or "--mouse" or "--mouse-mode"
         or "--password-file" or "--name" or "--log-level";
 
     private static string? NonEmpty(string value, string name, ref string? error)

@@ -11,6 +11,7 @@ using KvmPi.Vnc.Hid.Mouse;
 using KvmPi.Vnc.Rfb.Server;
 using KvmPi.Vnc.Server.Adapters;
 using KvmPi.Vnc.Server.Transport;
+using KvmPi.Vnc.Server.Web;
 using Microsoft.Extensions.Logging;
 
 namespace KvmPi.Vnc.Server.Hosting;
@@ -36,6 +37,9 @@ internal static class KvmServerHost
         if (!System.Net.IPAddress.IsLoopback(options.Listen.Address)
             && password is null && !options.NoAuth)
             return Fail($"refusing to listen on {options.Listen} without a password: give --password-file, or --no-auth to allow anyone on the network");
+        if (options.Http is not null && !System.Net.IPAddress.IsLoopback(options.Http.Address)
+            && password is null && !options.NoAuth)
+            return Fail($"refusing to serve the browser console on {options.Http} without a password: give --password-file, or --no-auth to allow anyone on the network (or --http off)");
 
         var disposables = new List<IDisposable>();
         try
@@ -92,6 +96,20 @@ internal static class KvmServerHost
                 disposables.Add(new KeyboardLedReader(keyboardDevice, leds.OnLeds, loggerFactory.CreateLogger("KvmPi.Vnc.Hid")));
             }
 
+            // The console first: once the RFB port accepts, the console answers too (tests and scripts wait for it).
+            WebConsoleServer? web = null;
+            if (options.Http is not null)
+            {
+                try
+                {
+                    web = await WebConsoleServer.StartAsync(options.Http, rfb, loggerFactory).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException or SocketException)
+                {
+                    return Fail($"cannot serve the browser console on {options.Http}: {(e.InnerException ?? e).Message}");
+                }
+            }
+            await using WebConsoleServer? webToStop = web;
             await using var listener = new TcpRfbListener(rfb, log);
             try
             {
@@ -112,6 +130,7 @@ internal static class KvmServerHost
             await listener.AcceptLoopAsync(stop.Token).ConfigureAwait(false);
 
             log.LogInformation("stopping");
+            if (web is not null) await web.DisposeAsync().ConfigureAwait(false);   // its sessions end (and release input) first
             await capture.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             keyboard.ReleaseAll();   // sessions release their own input too; this covers a session killed mid-write
             mouse.ReleaseAll();

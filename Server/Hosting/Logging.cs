@@ -32,6 +32,8 @@ internal static class Logging
         return LoggerFactory.Create(builder =>
         {
             builder.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
+            // Kestrel and ASP.NET Core log every request at Information; only their warnings belong in the journal.
+            builder.AddFilter("Microsoft", Microsoft.Extensions.Logging.LogLevel.Warning);
             builder.AddProvider(new NLogLoggerProvider(new NLogProviderOptions(), factory));
         });
     }

@@ -7,6 +7,9 @@ namespace KvmPi.Vnc.Server.Hosting;
 internal sealed record ServerOptions
 {
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 5900);
+
+    /// <summary>Where the browser console and RFB over WebSocket are served; null when <c>--http off</c>.</summary>
+    public IPEndPoint? Http { get; init; } = new(IPAddress.Loopback, 8080);
     public string? VideoFile { get; init; }
     public int FramesPerSecond { get; init; } = 30;
     public string? KeyboardPath { get; init; }

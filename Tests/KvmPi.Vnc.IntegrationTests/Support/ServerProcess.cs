@@ -85,12 +85,35 @@ public sealed class ServerProcess : IDisposable
         throw new InvalidOperationException("could not start the server on a free port", last);
     }
 
+    /// <summary>
+    /// Starts the server on a given RFB port (e.g. again after a restart) plus <paramref name="arguments"/>, and waits
+    /// until it accepts connections.
+    /// </summary>
+    public static async Task<ServerProcess> StartOnPortAsync(int port, params string[] arguments)
+    {
+        var server = Launch(["--listen", $"127.0.0.1:{port}", .. arguments], port);
+        try
+        {
+            await server.WaitUntilListeningAsync(TimeSpan.FromSeconds(30));
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Runs the server to completion (for command-line checks) with the given arguments as they are.</summary>
     public static Task<ProcessResult> RunToExitAsync(TimeSpan timeout, params string[] arguments) =>
         ProcessRunner.RunAsync(DotnetHost, [ServerDll, .. arguments], timeout, Environment());
 
     private static ServerProcess Launch(string[] arguments, int port)
     {
+        // The browser console's default port (8080) would clash between tests and with a running demo: tests that
+        // want it pass --http themselves.
+        if (!arguments.Contains("--http"))
+            arguments = [.. arguments, "--http", "off"];
         var psi = new ProcessStartInfo(DotnetHost)
         {
             RedirectStandardOutput = true,

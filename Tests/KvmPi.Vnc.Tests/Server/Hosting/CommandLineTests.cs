@@ -15,6 +15,16 @@ public class CommandLineTests
         Assert.Equal(30, o.FramesPerSecond);
         Assert.Null(o.VideoFile);
         Assert.False(o.NoAuth);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 8080), o.Http);
+    }
+
+    [Fact]
+    public void HttpTakesAnEndPointOrOff()
+    {
+        Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, 8443), CommandLine.Parse(["--http", "[::1]:8443"], out _)!.Http);
+        Assert.Equal(new IPEndPoint(IPAddress.Any, 80), CommandLine.Parse(["--http=0.0.0.0:80"], out _)!.Http);
+        Assert.Null(CommandLine.Parse(["--http", "off"], out string? error)!.Http);
+        Assert.Null(error);
     }
 
     [Fact]
@@ -34,6 +44,8 @@ public class CommandLineTests
     [InlineData("invalid --listen 'nonsense'", "--listen", "nonsense")]
     [InlineData("invalid --listen '127.0.0.1:99999'", "--listen", "127.0.0.1:99999")]
     [InlineData("option '--video' needs a value", "--video")]
+    [InlineData("invalid --http '8080'", "--http", "8080")]
+    [InlineData("option '--http' needs a value", "--http")]
     public void UsageErrorsAreOneLine(string expectedStart, params string[] args)
     {
         Assert.Null(CommandLine.Parse(args, out string? error));
@@ -44,7 +56,7 @@ public class CommandLineTests
     [Fact]
     public void HelpDocumentsEveryFlag()
     {
-        foreach (string flag in new[] { "--listen", "--video", "--fps", "--keyboard", "--mouse", "--password-file", "--no-auth", "--name", "--help" })
+        foreach (string flag in new[] { "--listen", "--http", "--video", "--fps", "--keyboard", "--mouse", "--password-file", "--no-auth", "--name", "--help" })
             Assert.Contains(flag, CommandLine.Usage);
     }
 
