@@ -20,6 +20,7 @@ namespace KvmPi.Vnc.Server.Web;
 internal sealed class WebSocketRfbStream(WebSocket socket, int maxMessageBytes, ILogger logger, string remote) : Stream
 {
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+    private const long MaxDrainBytes = 256 * 1024;
     private long _messageBytes;
     private bool _closeReceived;
     private int _disposed;
@@ -56,14 +57,14 @@ internal sealed class WebSocketRfbStream(WebSocket socket, int maxMessageBytes, 
                     return 0;
                 case WebSocketMessageType.Text:
                     WebLog.TextMessage(logger, remote);
-                    await CloseQuietlyAsync(WebSocketCloseStatus.InvalidMessageType, "binary messages only").ConfigureAwait(false);
+                    await CloseQuietlyAsync(WebSocketCloseStatus.InvalidMessageType, "binary messages only", waitForPeer: false).ConfigureAwait(false);
                     throw new IOException("WebSocket: text message (RFB travels in binary messages)");
             }
             _messageBytes += result.Count;
             if (_messageBytes > maxMessageBytes)
             {
                 WebLog.MessageTooBig(logger, remote, maxMessageBytes);
-                await CloseQuietlyAsync(WebSocketCloseStatus.MessageTooBig, "message too big").ConfigureAwait(false);
+                await CloseQuietlyAsync(WebSocketCloseStatus.MessageTooBig, "message too big", waitForPeer: false).ConfigureAwait(false);
                 throw new IOException($"WebSocket: message over {maxMessageBytes} bytes");
             }
             if (result.EndOfMessage) _messageBytes = 0;
@@ -104,7 +105,7 @@ internal sealed class WebSocketRfbStream(WebSocket socket, int maxMessageBytes, 
     public override async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await CloseQuietlyAsync(WebSocketCloseStatus.NormalClosure, "").ConfigureAwait(false);
+        await CloseQuietlyAsync(WebSocketCloseStatus.NormalClosure, "", waitForPeer: true).ConfigureAwait(false);
         socket.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }
@@ -120,21 +121,24 @@ internal sealed class WebSocketRfbStream(WebSocket socket, int maxMessageBytes, 
     }
 
     /// <summary>
-    /// The closing handshake, bounded in time: send our close frame, wait briefly for the peer's, then abort, so the
-    /// TCP connection ends however the peer behaves.
+    /// The closing handshake, bounded: send our close frame; for a normal ending wait briefly (at most
+    /// <see cref="CloseTimeout"/> and <see cref="MaxDrainBytes"/>) for the peer's, so a browser sees a clean close;
+    /// then abort, so the TCP connection ends however the peer behaves. After a violation nothing more is read.
     /// </summary>
-    private async Task CloseQuietlyAsync(WebSocketCloseStatus status, string description)
+    private async Task CloseQuietlyAsync(WebSocketCloseStatus status, string description, bool waitForPeer)
     {
         using var timeout = new CancellationTokenSource(CloseTimeout);
         try
         {
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 await socket.CloseOutputAsync(status, description, timeout.Token).ConfigureAwait(false);
-            // Drain until the peer's close frame: data still in flight is discarded.
-            byte[] sink = new byte[256];
-            while (!_closeReceived && socket.State == WebSocketState.CloseSent)
+            // Data still in flight before the peer's close frame is discarded.
+            byte[] sink = new byte[4096];
+            long drained = 0;
+            while (waitForPeer && !_closeReceived && socket.State == WebSocketState.CloseSent && drained < MaxDrainBytes)
             {
                 ValueWebSocketReceiveResult r = await socket.ReceiveAsync(sink.AsMemory(), timeout.Token).ConfigureAwait(false);
+                drained += r.Count;
                 if (r.MessageType == WebSocketMessageType.Close) _closeReceived = true;
             }
         }
