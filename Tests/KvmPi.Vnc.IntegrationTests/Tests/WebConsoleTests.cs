@@ -172,4 +172,59 @@ public sealed partial class WebConsoleTests(ITestOutputHelper output)
             server.Dispose();
         }
     }
+
+    [SkippableFact]
+    public async Task On_a_phone_sized_window_the_screen_fits_clicks_map_linearly_and_key_chords_reach_the_target()
+    {
+        Tools.Require("tesseract", "convert");
+        using var dir = new TempDir("web-phone");
+        string keyboard = dir.ReportFile("keyboard.hid");
+        int http = FreePort.Get();
+        // No password on loopback: the page connects at once. Keys go to a report file, the screen is the demo's.
+        using var server = await ServerProcess.StartAsync("--http", $"127.0.0.1:{http}", "--keyboard", keyboard, "--name", "phone");
+        Step("server started");
+        await using var browser = await Browser.OpenAsync($"http://127.0.0.1:{http}/", 390, 844);
+        Assert.True(await WaitForStateAsync(browser, "connected", ConnectTimeout),
+            "the console did not connect by itself to a server without a password.\n" + await DiagnoseAsync(browser, server));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Step("connected");
+
+        // Scaled down to the window, aspect kept, nothing cut off.
+        CanvasBox canvas = await CanvasAsync(browser);
+        Assert.True(canvas.ShownWidth <= 390 + 0.5 && canvas.X >= -0.5, $"the screen does not fit the window: {canvas}");
+        double scale = canvas.ShownWidth / canvas.Width;
+        Assert.Equal(scale, canvas.ShownHeight / canvas.Height, 2);
+        await SaveDocsScreenshotAsync(browser, "web-console-phone.png");
+
+        // A click maps linearly from the shown canvas to frame pixels.
+        (double fx, double fy) = (0.6, 0.55);
+        await browser.MouseClickAsync(canvas.X + fx * canvas.ShownWidth, canvas.Y + fy * canvas.ShownHeight);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        RgbImage target = await ServedFrame.ReadAsync(server.Port);
+        string status = await OcrAsync(target.Crop(0, target.Height - 24, target.Width, 24), dir, "status.png", 300);
+        Match m = ClickStatus().Match(status);
+        Assert.True(m.Success, $"no 'left click at X,Y' on the target's status line. OCR text: {status}\n" + await DiagnoseAsync(browser, server));
+        double tolerance = 1 / scale + 1;
+        Assert.InRange(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), fx * canvas.Width - tolerance, fx * canvas.Width + tolerance);
+        Assert.InRange(int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), fy * canvas.Height - tolerance, fy * canvas.Height + tolerance);
+        Step("click checked");
+
+        // Ctrl+Alt+Del from the Keys menu: Ctrl, Alt and Delete held together, then everything released.
+        int before = HidReports.ReadFile(keyboard, HidReports.KeyboardReportSize).Count;
+        await browser.ClickAsync("#keys summary");
+        await browser.ClickAsync("#chords button:text-is('Ctrl+Alt+Del')");
+        var reports = await HidReports.WaitForAsync(keyboard, HidReports.KeyboardReportSize,
+            r => r.Count > before && r.Skip(before).Any(x => x[0] == 0x05 && x[2] == 0x4c) && r[^1].All(b => b == 0), TimeSpan.FromSeconds(10));
+        var chord = reports.Skip(before).ToList();
+        Assert.True(chord.Any(x => x[0] == 0x05 && x[2] == 0x4c) && chord[^1].All(b => b == 0),
+            $"no Ctrl+Alt+Delete report followed by a release: {HidReports.Format(chord)}\n" + await DiagnoseAsync(browser, server));
+
+        // The 1:1 switch shows frame pixels as they are, scrolled rather than scaled.
+        await browser.ClickAsync("#scale");
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        CanvasBox actual = await CanvasAsync(browser);
+        Assert.Equal((double)actual.Width, actual.ShownWidth, 0.5);
+        Assert.Equal((double)actual.Height, actual.ShownHeight, 0.5);
+        Step("chord and 1:1 checked");
+    }
 }

@@ -182,10 +182,11 @@ public sealed class WebSocketTests
         var (closed, received) = await closing;
         Assert.True(closed, $"still open after {sent} bytes of a 64 MiB message\n{server.Describe()}");
         Assert.True(sent < 32L << 20, $"the server read {sent} bytes of an oversized message before closing");
-        // The close frame says 1009 (message too big).
+        // A close frame, if it got out before the connection was reset (unread input makes the kernel send RST,
+        // which may discard it), says 1009: message too big.
         int close = Array.IndexOf(received, (byte)0x88);
-        Assert.True(close >= 0 && close + 4 <= received.Length, "no close frame: " + Convert.ToHexString(received.AsSpan(0, Math.Min(64, received.Length))));
-        Assert.Equal(1009, BinaryPrimitives.ReadUInt16BigEndian(received.AsSpan(close + 2)));
+        if (close >= 0 && close + 4 <= received.Length)
+            Assert.Equal(1009, BinaryPrimitives.ReadUInt16BigEndian(received.AsSpan(close + 2)));
         Assert.True(server.ResidentBytes() - rssBefore < 32L << 20, "the server's memory grew by the message size");
         Assert.False(server.HasExited, server.Describe());
     }
