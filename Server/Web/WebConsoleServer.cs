@@ -66,7 +66,9 @@ internal sealed class WebConsoleServer : IAsyncDisposable
         WebApplication app = builder.Build();
         var server = new WebConsoleServer(app);
         bool loopbackOnly = IPAddress.IsLoopback(endPoint.Address);
-        var files = new PhysicalFileProvider(webRoot);
+        // Without its files (a bare binary copied somewhere) the console is unavailable, never the RFB service.
+        bool haveFiles = Directory.Exists(webRoot);
+        IFileProvider files = haveFiles ? new PhysicalFileProvider(webRoot) : new NullFileProvider();
 
         app.Use((context, next) =>
         {
@@ -117,6 +119,11 @@ internal sealed class WebConsoleServer : IAsyncDisposable
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         app.Run(context =>
         {
+            if (context.Request.Path == "/index.html")
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return context.Response.WriteAsync("The browser console's files are not installed next to kvmpi-vnc (wwwroot/); see README.\n");
+            }
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;
         });
