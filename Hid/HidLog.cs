@@ -10,12 +10,28 @@ namespace KvmPi.Vnc.Hid;
 internal static partial class HidLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug,
-        Message = "Keysym 0x{Keysym:X} has no key on the US layout; ignored")]
-    public static partial void UnmappedKeysym(ILogger logger, uint keysym);
+        Message = "Keysym 0x{Keysym:X} cannot be typed on the '{Layout}' layout; ignored")]
+    public static partial void UnmappedKeysym(ILogger logger, uint keysym, string layout);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug,
-        Message = "Keysym 0x{Keysym:X} (usage 0x{Usage:X2}) ignored: six keys are already held, the boot report's limit")]
+        Message = "Keysym 0x{Keysym:X} (usage 0x{Usage:X2}) ignored: sixteen keys are already held")]
     public static partial void TooManyKeysHeld(ILogger logger, uint keysym, byte usage);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug,
+        Message = "XT scancode 0x{Scancode:X} (QEMU key number) has no keyboard key and came without a keysym; ignored")]
+    public static partial void UnmappedScancode(ILogger logger, uint scancode);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information,
+        Message = "Paste: typed {Typed} characters, skipped {Skipped} the '{Layout}' layout cannot type ({Outcome})")]
+    public static partial void PasteFinished(ILogger logger, int typed, int skipped, string layout, string outcome);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information,
+        Message = "Paste chord pressed, but no viewer has sent clipboard text yet; nothing typed")]
+    public static partial void PasteEmpty(ILogger logger);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning,
+        Message = "Paste text of {Length} characters cut to the first {Limit}")]
+    public static partial void PasteTruncated(ILogger logger, int length, int limit);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
         Message = "HID device {Path}: cannot open (errno {Errno}); retrying, only the newest report will be sent")]

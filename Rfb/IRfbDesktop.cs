@@ -16,6 +16,24 @@ public interface IRfbDesktop
     void KeyEvent(uint keysym, bool down);
 
     /// <summary>
+    /// A QEMU Extended Key Event (rfbproto "QEMU Extended Key Event Message"): the key with XT scancode
+    /// <paramref name="scancode"/> (QEMU key number: 0xE0-prefixed codes as 0x80 | code) pressed or released, and
+    /// the keysym the viewer's layout made of it (may be 0). Desktops without scancode support type the keysym.
+    /// </summary>
+    void ScancodeKeyEvent(uint keysym, uint scancode, bool down)
+    {
+        if (keysym != 0) KeyEvent(keysym, down);
+    }
+
+    /// <summary>
+    /// A viewer's clipboard text (rfbproto "ClientCutText", Latin-1 decoded), within the server's limit. Viewers send
+    /// it unasked, on focus or copy: it must never be typed by itself, only remembered for an explicit paste.
+    /// </summary>
+    void ClientCutText(string text)
+    {
+    }
+
+    /// <summary>
     /// rfbproto "PointerEvent": position already clamped to the frame, button mask as sent (bit 0 left, 1 middle,
     /// 2 right, 3/4 wheel up/down, 5/6 wheel left/right), and the frame size the position refers to.
     /// </summary>

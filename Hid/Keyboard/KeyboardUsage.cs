@@ -2,12 +2,11 @@
 namespace KvmPi.Vnc.Hid.Keyboard;
 
 /// <summary>
-/// Usage IDs on the Keyboard/Keypad page (0x07) that the keymaps name, from HID Usage Tables 1.5 §10
-/// "Keyboard/Keypad Page (0x07)". Letters (0x04..0x1D), digits (0x1E..0x27) and the US punctuation keys are written
-/// as numbers in <see cref="UsKeymap"/>'s character table, next to the character they type.
+/// Usage IDs on the Keyboard/Keypad page (0x07) that <see cref="SpecialKeys"/> names, from HID Usage Tables 1.5 §10
+/// "Keyboard/Keypad Page (0x07)". Character keys come from the generated layout tables (<see cref="KeyboardLayout"/>).
 /// </summary>
 /// <remarks>
-/// Usages above 0x65 (Keypad =, F13..F24, Keypad Comma) need a report descriptor whose key array allows them
+/// Usages above 0x65 (Keypad =, F13..F24, volume, Keypad Comma, international keys) need a report descriptor whose key array allows them
 /// (logical maximum 0xFF, as PiKVM's descriptor does; field-notes.md §3.1). The kernel-docs descriptor stops at
 /// 0x65 and a host would then drop the whole report, so the gadget setup must use the full range.
 /// </remarks>
@@ -46,7 +45,24 @@ internal static class KeyboardUsage
     public const byte Application = 0x65;      // the Menu key
     public const byte KeypadEqual = 0x67;
     public const byte F13 = 0x68;              // F13..F24 are consecutive: 0x68..0x73
+    public const byte Mute = 0x7F;
+    public const byte VolumeUp = 0x80;
+    public const byte VolumeDown = 0x81;
     public const byte KeypadComma = 0x85;
+    public const byte International1 = 0x87;  // Ro
+    public const byte International2 = 0x88;  // Katakana/Hiragana
+    public const byte International3 = 0x89;  // Yen
+    public const byte International4 = 0x8A;  // Henkan
+    public const byte International5 = 0x8B;  // Muhenkan
+    public const byte Lang1 = 0x90;           // Hangul/English
+    public const byte Lang2 = 0x91;           // Hanja
+    public const byte Lang3 = 0x92;           // Katakana
+    public const byte Lang4 = 0x93;           // Hiragana
+    public const byte Lang5 = 0x94;           // Zenkaku/Hankaku
+
+    /// <summary>"Keyboard ErrorRollOver": all six key slots carry it when more keys are down than a report holds
+    /// (HID 1.11 Appendix C, boot keyboard).</summary>
+    public const byte ErrorRollOver = 0x01;
 
     /// <summary>First modifier usage. 0xE0..0xE7 are LeftControl, LeftShift, LeftAlt, LeftGUI, RightControl,
     /// RightShift, RightAlt, RightGUI: usage − 0xE0 is exactly the bit in the boot report's modifier byte

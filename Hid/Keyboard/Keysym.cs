@@ -14,6 +14,7 @@ internal static class Keysym
     public const uint UnicodeOffset = 0x0100_0000;
 
     public const uint ISO_Level3_Shift = 0xFE03;   // AltGr
+    public const uint ISO_Level5_Shift = 0xFE11;
     public const uint ISO_Left_Tab = 0xFE20;       // what X sends for Shift+Tab
 
     public const uint BackSpace = 0xFF08;
@@ -23,6 +24,15 @@ internal static class Keysym
     public const uint Scroll_Lock = 0xFF14;
     public const uint Sys_Req = 0xFF15;
     public const uint Escape = 0xFF1B;
+    public const uint Kanji = 0xFF21;              // Kanji, Kanji convert
+    public const uint Muhenkan = 0xFF22;           // Cancel Conversion
+    public const uint Henkan_Mode = 0xFF23;        // Start/Stop Conversion (Henkan)
+    public const uint Hiragana = 0xFF25;
+    public const uint Katakana = 0xFF26;
+    public const uint Hiragana_Katakana = 0xFF27;
+    public const uint Zenkaku_Hankaku = 0xFF2A;
+    public const uint Hangul = 0xFF31;
+    public const uint Hangul_Hanja = 0xFF34;
     public const uint Home = 0xFF50;
     public const uint Left = 0xFF51;
     public const uint Up = 0xFF52;
@@ -78,4 +88,9 @@ internal static class Keysym
     public const uint Super_L = 0xFFEB;
     public const uint Super_R = 0xFFEC;
     public const uint Delete = 0xFFFF;
+
+    // XF86keysym.h
+    public const uint XF86AudioLowerVolume = 0x1008FF11;
+    public const uint XF86AudioMute = 0x1008FF12;
+    public const uint XF86AudioRaiseVolume = 0x1008FF13;
 }

@@ -209,8 +209,8 @@ public sealed class ClientMessageReader(int maxClientCutTextBytes)
     }
 
     /* QEMU client message: U8 255, U8 subtype. Subtype 0 is the Extended Key Event:
-       U8 255, U8 0, U16 down-flag, U32 keysym, U32 keycode (12 bytes). Clients send it only after the server
-       acknowledged -258, which this foundation does not yet do; a client that sends it anyway still types. */
+       U8 255, U8 0, U16 down-flag, U32 keysym, U32 keycode (12 bytes). Clients send it once the server has
+       acknowledged pseudo-encoding -258; the keycode is the XT scancode (QEMU numbering), the keysym may be 0. */
     internal const int QemuKeyEventLength = 12;
 
     private static bool TryReadQemuMessage<THandler>(ref SequenceReader<byte> reader, THandler handler)
@@ -222,8 +222,8 @@ public sealed class ClientMessageReader(int maxClientCutTextBytes)
         if (m[1] != 0) RfbProtocolException.Throw($"unknown QEMU client message subtype {m[1]}");
         if (!reader.TryCopyTo(m)) return false;
         reader.Advance(QemuKeyEventLength);
-        uint keysym = BinaryPrimitives.ReadUInt32BigEndian(m[4..]);
-        if (keysym != 0) handler.KeyEvent(keysym, BinaryPrimitives.ReadUInt16BigEndian(m[2..]) != 0);
+        handler.QemuKeyEvent(BinaryPrimitives.ReadUInt32BigEndian(m[4..]), BinaryPrimitives.ReadUInt32BigEndian(m[8..]),
+            BinaryPrimitives.ReadUInt16BigEndian(m[2..]) != 0);
         return true;
     }
 }

@@ -24,6 +24,9 @@ public interface IClientMessageHandler
 
     void KeyEvent(uint keysym, bool down);
 
+    /// <summary>QEMU Extended Key Event: XT scancode as QEMU numbers it (0xE0 xx as 0x80 | xx), keysym possibly 0.</summary>
+    void QemuKeyEvent(uint keysym, uint keycode, bool down);
+
     void PointerEvent(byte buttonMask, int x, int y);
 
     /// <summary>ClientCutText within the limit (Latin-1). Longer text is skipped by the reader and reported here as truncated.</summary>

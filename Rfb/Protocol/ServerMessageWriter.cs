@@ -35,6 +35,16 @@ public static class ServerMessageWriter
     }
 
     /// <summary>
+    /// rfbproto "QEMU Extended Key Event Pseudo-encoding": the server says it accepts QEMU Extended Key Events by
+    /// sending a FramebufferUpdate with one empty rectangle of encoding -258. A whole message.
+    /// </summary>
+    public static void WriteQemuExtendedKeyEventAck(IBufferWriter<byte> output)
+    {
+        WriteFramebufferUpdateHeader(output, 1);
+        WriteRectHeader(output, new Rect(0, 0, 0, 0), EncodingType.QemuExtendedKeyEvent);
+    }
+
+    /// <summary>
     /// rfbproto "DesktopSize pseudo-encoding": a rectangle header at 0,0 carrying the new size, no payload.
     /// </summary>
     public static void WriteDesktopSize(IBufferWriter<byte> output, int width, int height) =>

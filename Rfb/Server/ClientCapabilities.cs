@@ -22,6 +22,9 @@ internal readonly record struct ClientCapabilities(
     /// else VMware's; null if neither.</summary>
     public EncodingType? LedState { get; init; }
 
+    /// <summary>The client listed -258: it sends scancodes once we acknowledge it.</summary>
+    public bool QemuExtendedKeyEvent { get; init; }
+
     /// <summary>
     /// Whether lossy JPEG may be sent: the viewer asked for a quality (TigerVNC's rule: a quality level, fine
     /// quality or subsampling level enables Tight JPEG).
@@ -35,7 +38,7 @@ internal readonly record struct ClientCapabilities(
     public static ClientCapabilities From(ReadOnlySpan<int> encodings)
     {
         EncodingType? preferred = null;
-        bool desktopSize = false, fence = false, continuousUpdates = false, copyRect = false, lastRect = false;
+        bool desktopSize = false, fence = false, continuousUpdates = false, copyRect = false, lastRect = false, qemuKeys = false;
         int compress = -1, quality = -1, fine = -1, subsampling = -1;
         bool qemuLed = false, vmwareLed = false;
         foreach (int e in encodings)
@@ -66,6 +69,9 @@ internal readonly record struct ClientCapabilities(
                 case EncodingType.LastRect:
                     lastRect = true;
                     break;
+                case EncodingType.QemuExtendedKeyEvent:
+                    qemuKeys = true;
+                    break;
                 case >= EncodingType.CompressLevel0 and <= EncodingType.CompressLevel9:
                     compress = e - (int)EncodingType.CompressLevel0;
                     break;
@@ -84,6 +90,7 @@ internal readonly record struct ClientCapabilities(
             copyRect, lastRect, fine, subsampling)
         {
             LedState = qemuLed ? EncodingType.QemuLedState : vmwareLed ? EncodingType.VmwareLedState : null,
+            QemuExtendedKeyEvent = qemuKeys,
         };
     }
 }

@@ -29,6 +29,13 @@ internal sealed partial class ClientSession
             if (capabilities.LedState is not null) _ledSent = null;
             _capabilities = capabilities;
             AnnounceFlowControlLocked(capabilities);
+            // rfbproto: the server acknowledges -258 with a FramebufferUpdate holding one -258 pseudo-rectangle,
+            // sent unasked as QEMU does; TigerVNC and noVNC then send scancodes.
+            if (capabilities.QemuExtendedKeyEvent && !_qemuKeysAcknowledged)
+            {
+                _qemuKeysAcknowledged = true;
+                ServerMessageWriter.WriteQemuExtendedKeyEventAck(_control);
+            }
         }
         _updateSignal.Set();
         if (_logger.IsEnabled(LogLevel.Debug))
@@ -67,8 +74,15 @@ internal sealed partial class ClientSession
     public void KeyEvent(uint keysym, bool down)
     {
         _sentInput = true;
-        _heldKeys.Track(keysym, down);
+        _heldKeys.Track(keysym, 0, down);
         _server.Desktop.KeyEvent(keysym, down);
+    }
+
+    public void QemuKeyEvent(uint keysym, uint keycode, bool down)
+    {
+        _sentInput = true;
+        _heldKeys.Track(keysym, keycode, down);
+        _server.Desktop.ScancodeKeyEvent(keysym, keycode, down);
     }
 
     public void PointerEvent(byte buttonMask, int x, int y)
@@ -95,8 +109,11 @@ internal sealed partial class ClientSession
     /// </summary>
     private void ReleaseHeldInput()
     {
-        foreach (uint keysym in _heldKeys.TakeAll())
-            _server.Desktop.KeyEvent(keysym, false);
+        foreach (HeldKey key in _heldKeys.TakeAll())
+        {
+            if (key.Scancode != 0) _server.Desktop.ScancodeKeyEvent(key.Keysym, key.Scancode, false);
+            else _server.Desktop.KeyEvent(key.Keysym, false);
+        }
         if (_buttonMask != 0)
         {
             Framebuffer framebuffer = _server.Framebuffer;
@@ -111,7 +128,12 @@ internal sealed partial class ClientSession
     public void ClientCutText(ReadOnlySpan<byte> latin1Text, bool discarded)
     {
         // Typing the clipboard into the target is an explicit action (paste), never automatic on focus: viewers
-        // send their clipboard unasked. The text is bounded and dropped here; paste arrives with the keyboard issue.
-        if (discarded) RfbLog.CutTextSkipped(_logger, _remote, _server.Options.MaxClientCutTextBytes);
+        // send their clipboard unasked. The desktop only remembers it.
+        if (discarded)
+        {
+            RfbLog.CutTextSkipped(_logger, _remote, _server.Options.MaxClientCutTextBytes);
+            return;
+        }
+        _server.Desktop.ClientCutText(System.Text.Encoding.Latin1.GetString(latin1Text));
     }
 }

@@ -37,6 +37,7 @@ internal sealed partial class ClientSession
     // Set by PrepareUpdate for WriteUpdate (update loop only): the LED state to send in this update, if any.
     private LockKeys? _ledToSend;
     private EncodingType _ledEncoding;
+    private bool _qemuKeysAcknowledged;
 
     // Owned by the update loop.
     private readonly List<Rect> _rects = [];

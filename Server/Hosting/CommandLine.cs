@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 using System.Globalization;
 using System.Net;
+using KvmPi.Vnc.Hid.Keyboard;
 
 namespace KvmPi.Vnc.Server.Hosting;
 
@@ -34,6 +35,12 @@ internal static class CommandLine
                                 that mode, else /dev/hidg1 or /dev/hidg2; the demo target without --video).
           --mouse-mode MODE     absolute (default: the pointer lands where you click) or relative (a boot mouse
                                 for BIOS/UEFI screens that ignore absolute pointers; 1 pixel = 1 count).
+          --layout NAME         Keyboard layout the target is set to, as xkeyboard-config names it: us (default),
+                                gb, de, fr, es, it, ch(fr), se, no, dk, fi, pl, pt, br, be, cz, hu, tr, jp, ru,
+                                ua, us(intl), ch, ca, latam, nl, lt, gr, il, us(dvorak).
+          --paste-chord CHORD   Key chord that types the viewer's clipboard into the target (default
+                                ctrl+alt+shift+v; "none" disables it). The chord's key never reaches the target.
+          --paste-rate N        Characters per second when pasting (1-1000, default 40).
           --password-file PATH  File whose first line is the VNC password (VNC Authentication; 8 characters count).
           --no-auth             Allow viewers without a password on a non-loopback address.
           --name NAME           Desktop name shown by viewers (default "KvmPi.Vnc").
@@ -133,6 +140,36 @@ internal static class CommandLine
                 case "--password-file":
                     options = options with { PasswordFile = NonEmpty(value, name, ref error) };
                     break;
+                case "--layout":
+                    if (!KeyboardLayout.TryGet(value, out KeyboardLayout layout))
+                    {
+                        error = $"unknown --layout '{value}': expected one of {string.Join(' ', KeyboardLayout.Names)}";
+                        return null;
+                    }
+                    options = options with { Layout = layout };
+                    break;
+                case "--paste-chord":
+                    if (value == "none")
+                    {
+                        options = options with { PasteChord = null };
+                        break;
+                    }
+                    PasteChord? chord = PasteChord.Parse(value);
+                    if (chord is null)
+                    {
+                        error = $"invalid --paste-chord '{value}': expected modifiers and a key, e.g. ctrl+alt+shift+v or ctrl+alt+f9, or none";
+                        return null;
+                    }
+                    options = options with { PasteChord = chord };
+                    break;
+                case "--paste-rate":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int rate) || rate is < 1 or > 1000)
+                    {
+                        error = $"invalid --paste-rate '{value}': expected characters per second from 1 to 1000";
+                        return null;
+                    }
+                    options = options with { PasteRate = rate };
+                    break;
                 case "--name":
                     options = options with { Name = value };
                     break;
@@ -160,7 +197,7 @@ internal static class CommandLine
 
     /// <summary>Flags with a value. The config file accepts each as a key.</summary>
     internal static bool IsValued(string name) => name is "--listen" or "--http" or "--video" or "--fps" or "--keyboard" or "--mouse" or "--mouse-mode"
-        or "--password-file" or "--name" or "--log-level";
+        or "--password-file" or "--name" or "--log-level" or "--layout" or "--paste-chord" or "--paste-rate";
 
     private static string? NonEmpty(string value, string name, ref string? error)
     {

@@ -81,7 +81,12 @@ internal static class KvmServerHost
                 mouseSink = options.MousePath is null ? demo.Mouse : OpenDevice(options.MousePath, mouseFormat, loggerFactory, disposables);
             }
 
-            var keyboard = new Keyboard(keyboardSink, loggerFactory.CreateLogger("KvmPi.Vnc.Hid"));
+            var keyboard = new Keyboard(keyboardSink, loggerFactory.CreateLogger("KvmPi.Vnc.Hid"), new KeyboardOptions
+            {
+                Layout = options.Layout,
+                PasteChord = options.PasteChord,
+                PasteRate = options.PasteRate,
+            });
             IPointerDevice mouse = options.RelativeMouse ? new RelativeMouse(mouseSink) : new AbsoluteMouse(mouseSink);
             var rfb = new RfbServer(new RfbServerOptions
             {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 using System.Net;
+using KvmPi.Vnc.Hid.Keyboard;
 
 namespace KvmPi.Vnc.Server.Hosting;
 
@@ -22,6 +23,9 @@ internal sealed record ServerOptions
     public string Name { get; init; } = "KvmPi.Vnc";
     public string LogLevel { get; init; } = "info";
     public bool ShowHelp { get; init; }
+    public KeyboardLayout Layout { get; init; } = KeyboardLayout.Us;
+    public PasteChord? PasteChord { get; init; } = PasteChord.Default;
+    public int PasteRate { get; init; } = new KeyboardOptions().PasteRate;
 
     /// <summary>Where keyboard reports go when --video is used and --keyboard is not given: the USB gadget's first HID function.</summary>
     public const string DefaultKeyboardDevice = "/dev/hidg0";

@@ -69,11 +69,36 @@ public sealed class KeyboardTests
         { 0xFF9F, 0x4C }, // KP_Delete → Delete Forward
         { 0xFFCA, 0x68 }, // F13
         { 0xFFD5, 0x73 }, // F24
+        { 0x1008FF12, 0x7F }, // XF86AudioMute → Mute
+        { 0x1008FF13, 0x80 }, // XF86AudioRaiseVolume → Volume Up
+        { 0x1008FF11, 0x81 }, // XF86AudioLowerVolume → Volume Down
+        { 0xFF23, 0x8A }, // Henkan_Mode → International4
+        { 0xFF22, 0x8B }, // Muhenkan → International5
+        { 0xFF27, 0x88 }, // Hiragana_Katakana → International2
+        { 0xFF31, 0x90 }, // Hangul → LANG1
+        { 0xFF34, 0x91 }, // Hangul_Hanja → LANG2
+        { 0xFF26, 0x92 }, // Katakana → LANG3
+        { 0xFF25, 0x93 }, // Hiragana → LANG4
+        { 0xFF2A, 0x94 }, // Zenkaku_Hankaku → LANG5
     };
+
+    [Theory]
+    [InlineData(0xFFB1u, 0x1E)] // KP_1 → the 1 key
+    [InlineData(0xFFB0u, 0x27)] // KP_0 → the 0 key
+    [InlineData(0xFFAEu, 0x37)] // KP_Decimal → the . key
+    public void KeypadDigit_WithTheTargetsNumLockOff_TypesTheDigit(uint keysym, byte usage)
+    {
+        _keyboard.KeyEvent(keysym, down: true);
+        _keyboard.UpdateLeds(LedBits.NumLock);   // the release still finds the key, whatever the lock does meanwhile
+        _keyboard.KeyEvent(keysym, down: false);
+
+        Assert.Equal([Report(0, usage), AllUp], _sink.Reports);
+    }
 
     [Theory, MemberData(nameof(SpecialKeys))]
     public void SpecialKey_PressAndRelease(uint keysym, byte usage)
     {
+        _keyboard.UpdateLeds(LedBits.NumLock);   // the keypad digits are keypad keys only with the target's Num Lock on
         _keyboard.KeyEvent(keysym, down: true);
         _keyboard.KeyEvent(keysym, down: false);
 
@@ -83,6 +108,7 @@ public sealed class KeyboardTests
     [Theory, MemberData(nameof(SpecialKeys))]
     public void SpecialKey_KeepsTheClientsShift(uint keysym, byte usage)
     {
+        _keyboard.UpdateLeds(LedBits.NumLock);
         _keyboard.KeyEvent(ShiftL, down: true);
         _keyboard.KeyEvent(keysym, down: true);
         _keyboard.KeyEvent(keysym, down: false);
@@ -286,19 +312,33 @@ public sealed class KeyboardTests
     }
 
     [Fact]
-    public void SeventhKey_IsIgnoredWithADebugLine_AndItsReleaseToo()
+    public void SeventhKey_GivesTheRolloverReport_UntilAKeyIsReleased()
     {
-        foreach (char c in "abcdef")
+        _keyboard.KeyEvent(ShiftL, true);
+        foreach (char c in "ABCDEF")
             _keyboard.KeyEvent(c, true);
         _sink.Clear();
 
-        _keyboard.KeyEvent('g', true);
-        _keyboard.KeyEvent('g', false);
+        _keyboard.KeyEvent('G', true);
+        _keyboard.KeyEvent('A', false);
+
+        // HID 1.11 Appendix C: ErrorRollOver in every key slot, modifiers still reported.
+        Assert.Equal([Report(0x02, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01), Report(0x02, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A)],
+            _sink.Reports);
+    }
+
+    [Fact]
+    public void SeventeenthKey_IsIgnoredWithADebugLine()
+    {
+        foreach (char c in "abcdefghijklmnop")
+            _keyboard.KeyEvent(c, true);
+        _sink.Clear();
+
+        _keyboard.KeyEvent('q', true);
+        _keyboard.KeyEvent('q', false);
+
         Assert.Empty(_sink.Reports);
         Assert.Contains(_logger.Entries, e => e.Level == LogLevel.Debug && e.EventId == 2);
-
-        _keyboard.KeyEvent('a', false);
-        Assert.Equal([Report(0, 0x05, 0x06, 0x07, 0x08, 0x09)], _sink.Reports);
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public class ClientMessageReaderTests
         {
             "QEMU extended key event",
             [0xFF, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x61, 0x00, 0x00, 0x00, 0x1E], // down, keysym a, XT 0x1e
-            "key 61 down"
+            "qkey 61 1e down"
         },
     };
 

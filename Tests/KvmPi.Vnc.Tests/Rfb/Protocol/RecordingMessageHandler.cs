@@ -18,6 +18,8 @@ internal sealed class RecordingMessageHandler : IClientMessageHandler
     public void ClientFence(uint flags, ReadOnlySpan<byte> payload) =>
         Messages.Add($"fence {flags:x8} [{Convert.ToHexString(payload)}]");
     public void KeyEvent(uint keysym, bool down) => Messages.Add($"key {keysym:x} {(down ? "down" : "up")}");
+    public void QemuKeyEvent(uint keysym, uint keycode, bool down) =>
+        Messages.Add($"qkey {keysym:x} {keycode:x} {(down ? "down" : "up")}");
     public void PointerEvent(byte buttonMask, int x, int y) => Messages.Add($"ptr {buttonMask} {x},{y}");
     public void ClientCutText(ReadOnlySpan<byte> latin1Text, bool discarded) =>
         Messages.Add(discarded ? "cut discarded" : $"cut {System.Text.Encoding.Latin1.GetString(latin1Text)}");
