@@ -15,6 +15,10 @@ packages=(
   libnet-vnc-perl    # vnccapture: a client that offers no Hextile or ZRLE (Raw fallback)
   xtightvncviewer    # TightVNC's viewer: Hextile through an independent decoder
   libvncserver-dev   # libvncclient for the C probe client
+  libxkbcommon-dev   # the keyboard-layout oracle (Clients/xkboracle.c) and tools/keymaps/layoutgen.py
+  libxkbcommon-tools # xkbcli how-to-type, for checking a layout by hand
+  xkb-data           # xkeyboard-config: the layouts themselves
+  libx11-data        # the en_US.UTF-8 Compose table (dead keys)
   pkg-config
   gcc
   libc6-dev

@@ -172,7 +172,7 @@ public sealed partial class Keyboard
             return false;
         if (viaDeadKey)
             TapUnsynchronized(deadKey.Usage, SelectLevels(deadKey));
-        TapUnsynchronized(usage, levels);
+        TapUnsynchronized(usage, levels);   // taps Caps Lock around it when the character needs that
         return true;
     }
 }

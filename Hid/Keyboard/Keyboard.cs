@@ -186,9 +186,27 @@ public sealed partial class Keyboard
 
         if (viaDeadKey)
             TapUnsynchronized(deadKey.Usage, SelectLevels(deadKey));
-        if (!PressUnsynchronized(usage, levels, keysym))
+        PressCharacterUnsynchronized(usage, levels, keysym);
+    }
+
+    /// <summary>Presses a key and sends the report, with Caps Lock tapped off around the press when the character
+    /// needs it (the character is made on the press, so Caps Lock is back on while the key is still held).</summary>
+    private void PressCharacterUnsynchronized(byte usage, LevelModifiers levels, uint keysym)
+    {
+        bool toggle = (levels & LevelModifiers.ToggleCapsLock) != 0;
+        if (toggle)
+            TapUnsynchronized(KeyboardUsage.CapsLock, LevelModifiers.None);
+        if (!PressUnsynchronized(usage, levels & ~LevelModifiers.ToggleCapsLock, keysym))
             HidLog.TooManyKeysHeld(_logger, keysym, usage);
         SendIfChangedUnsynchronized();
+        if (toggle)
+        {
+            TapUnsynchronized(KeyboardUsage.CapsLock, LevelModifiers.None);
+            // The tap left Caps Lock the newest key; the character key decides the modifiers again.
+            int index = IndexOfUsageUnsynchronized(usage);
+            if (index >= 0 && PressUnsynchronized(usage, levels & ~LevelModifiers.ToggleCapsLock, keysym))
+                SendIfChangedUnsynchronized();
+        }
     }
 
     /// <summary>The key and levels that type <paramref name="keysym"/> now, and the dead key before it if any.</summary>
@@ -225,9 +243,14 @@ public sealed partial class Keyboard
     }
 
     /// <summary>The levels a generated key needs in the target's current Caps Lock state, as a character key.</summary>
-    private LevelModifiers SelectLevels(LayoutKey key) =>
-        ((_leds & LedBits.CapsLock) != 0 && key.CapsLockModifiers != LevelModifiers.Unreachable
-            ? key.CapsLockModifiers : key.Modifiers) | LevelModifiers.Character;
+    private LevelModifiers SelectLevels(LayoutKey key)
+    {
+        if ((_leds & LedBits.CapsLock) == 0)
+            return key.Modifiers | LevelModifiers.Character;
+        return key.CapsLockModifiers != LevelModifiers.Unreachable
+            ? key.CapsLockModifiers | LevelModifiers.Character
+            : key.Modifiers | LevelModifiers.Character | LevelModifiers.ToggleCapsLock;
+    }
 
     private void SetClientModifierUnsynchronized(byte usage, bool down)
     {
@@ -238,6 +261,13 @@ public sealed partial class Keyboard
     /// <summary>Presses and releases a key at once (a dead key): two reports.</summary>
     private void TapUnsynchronized(byte usage, LevelModifiers levels)
     {
+        if ((levels & LevelModifiers.ToggleCapsLock) != 0)
+        {
+            TapUnsynchronized(KeyboardUsage.CapsLock, LevelModifiers.None);
+            TapUnsynchronized(usage, levels & ~LevelModifiers.ToggleCapsLock);
+            TapUnsynchronized(KeyboardUsage.CapsLock, LevelModifiers.None);
+            return;
+        }
         // A dead key that is already held (the viewer holds it) must still be seen going down: release it first.
         ReleaseUnsynchronized(usage, 0);
         SendIfChangedUnsynchronized();

@@ -18,6 +18,10 @@ internal enum LevelModifiers : byte
     /// Shift+Space stays Shift+Space.</summary>
     ShiftAny = 8,
 
+    /// <summary>The character cannot be typed while the target's Caps Lock is on ('µ' would come out as 'Μ'): Caps
+    /// Lock is tapped off before the key goes down and tapped on again right after, while it is held.</summary>
+    ToggleCapsLock = 0x40,
+
     /// <summary>Generated tables: the key cannot type the character in this Caps Lock state.</summary>
     Unreachable = 0x0F,
 

@@ -50,11 +50,12 @@ HID_TO_EVDEV = [
 ]
 
 # Keys that type characters: letters, digits, Space and punctuation (0x32 "Non-US #" is skipped: the kernel maps
-# it to the same key as 0x31, and the lowest usage is what keyboards send), the ISO 102nd key, and the Japanese
-# Ro and Yen keys.
+# it to the same key as 0x31, and the lowest usage is what keyboards send), the ISO 102nd key, the Japanese
+# Ro and Yen keys, and the keypad (some layouts put characters such as U+2212 on its AltGr level).
+KEYPAD_USAGES = list(range(0x54, 0x64)) + [0x67, 0x85]
 CHARACTER_USAGES = list(range(0x04, 0x28)) + [0x2C, 0x2D, 0x2E, 0x2F, 0x30, 0x31, 0x33, 0x34, 0x35, 0x36, 0x37,
-                                             0x38, 0x64, 0x87, 0x89]
-EXTRA_COST = {0x64: 2, 0x87: 2, 0x89: 2}
+                                             0x38, 0x64, 0x87, 0x89] + KEYPAD_USAGES
+EXTRA_COST = {0x64: 2, 0x87: 2, 0x89: 2, **{u: 3 for u in KEYPAD_USAGES}}
 # Where the level 3/5 shift keys may be, most usual first: modifier keys only, so that they are bits of the report
 # modifier byte (a layout with its AltGr on a character key gets no level 3 entries).
 LEVEL_KEY_SEARCH = [0xE6, 0xE4, 0xE7, 0xE3, 0xE2]
@@ -180,7 +181,7 @@ def generate(spec):
             press = [mod_keys[b] for b in (SHIFT, LEVEL3, LEVEL5) if mods & b]
             for usage in CHARACTER_USAGES:
                 ks = sym_with(keymap, usage, press, caps)
-                if ks and not (0xFE01 <= ks <= 0xFE0F or 0xFE11 <= ks <= 0xFE13 or 0xFFE1 <= ks <= 0xFFEE):
+                if ks and not (0xFE01 <= ks <= 0xFE0F or 0xFE11 <= ks <= 0xFE13 or 0xFF00 <= ks <= 0xFFFF):
                     produced[caps][(usage, mods)] = ks
 
     def cost(usage, mods):
