@@ -22,7 +22,8 @@ packages=(
   pkg-config
   gcc
   libc6-dev
-  imagemagick        # import (screenshots) and convert (PNG -> PPM)
+  imagemagick        # import (screenshots) and convert (PNG -> PPM); the load tool's desktop sequences
+  fonts-dejavu-core  # the load tool's terminal and editor text (Benchmarks/LoadTest)
   tesseract-ocr      # OCR of typed text
   tesseract-ocr-eng
   x11-utils          # xdpyinfo: wait for Xvfb
