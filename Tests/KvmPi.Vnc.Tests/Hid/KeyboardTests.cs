@@ -311,6 +311,34 @@ public sealed class KeyboardTests
         Assert.Equal([Report(0, 0x1B)], _sink.Reports);
     }
 
+    [Theory]
+    [InlineData(0x1Eu, 0x04)] // A
+    [InlineData(0xC8u, 0x52)] // E0 48: Up
+    [InlineData(0x9Du, 0xE4)] // E0 1D: Right Control (a modifier)
+    [InlineData(0x73u, 0x87)] // Ro
+    [InlineData(0x7Du, 0x89)] // Yen
+    [InlineData(0x5Du, 0x68)] // F13
+    [InlineData(0xA0u, 0x7F)] // E0 20: Mute
+    public void Scancode_MapsToItsUsage_WithKeysymZero(uint scancode, byte usage)
+    {
+        _keyboard.ScancodeEvent(0, scancode, down: true);
+        _keyboard.ScancodeEvent(0, scancode, down: false);
+
+        string pressed = usage >= 0xE0 ? Report((byte)(1 << (usage - 0xE0))) : Report(0, usage);
+        Assert.Equal([pressed, AllUp], _sink.Reports);
+    }
+
+    [Fact]
+    public void KeysymPress_ScancodeRelease_AndTheOtherWayRound()
+    {
+        _keyboard.KeyEvent('a', true);
+        _keyboard.ScancodeEvent('a', 0x1E, false);
+        _keyboard.ScancodeEvent('q', 0x10, true);
+        _keyboard.KeyEvent('q', false);
+
+        Assert.Equal([Report(0, 0x04), AllUp, Report(0, 0x14), AllUp], _sink.Reports);
+    }
+
     [Fact]
     public void SeventhKey_GivesTheRolloverReport_UntilAKeyIsReleased()
     {

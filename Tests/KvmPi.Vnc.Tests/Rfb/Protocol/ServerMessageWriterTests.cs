@@ -8,6 +8,20 @@ namespace KvmPi.Vnc.Tests.Rfb.Protocol;
 public class ServerMessageWriterTests
 {
     [Fact]
+    public void QemuExtendedKeyEventAck()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        ServerMessageWriter.WriteQemuExtendedKeyEventAck(output);
+        Assert.Equal(new byte[]
+        {
+            0x00, 0x00, 0x00, 0x01,  // FramebufferUpdate, padding, 1 rectangle
+            0x00, 0x00, 0x00, 0x00,  // x 0, y 0
+            0x00, 0x00, 0x00, 0x00,  // width 0, height 0
+            0xFF, 0xFF, 0xFE, 0xFE,  // encoding -258: QEMU Extended Key Event
+        }, output.WrittenSpan.ToArray());
+    }
+
+    [Fact]
     public void FramebufferUpdateHeader()
     {
         var output = new ArrayBufferWriter<byte>();
