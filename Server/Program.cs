@@ -10,6 +10,8 @@ public static class Program
         if (args.Length > 0 && args[0] == "gadget")
             return GadgetCommand.Run(args.AsSpan(1), Console.Out, Console.Error);
 
+        if (args.Length > 0 && args[0] == "devices") return Commands.DevicesCommand.Run(args[1..], Console.Out, Console.Error);
+        if (args.Length > 0 && args[0] == "snapshot") return await Commands.SnapshotCommand.RunAsync(args[1..], Console.Error).ConfigureAwait(false);
         string[]? expanded = ConfigFile.ExpandArguments(args, out string? error);
         ServerOptions? options = expanded is null ? null : CommandLine.Parse(expanded, out error);
         if (options is null)

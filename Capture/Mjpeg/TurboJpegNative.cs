@@ -41,4 +41,20 @@ internal static unsafe partial class TurboJpegNative
 
     [LibraryImport(Library)]
     internal static partial int tjDestroy(nint handle);
+
+    /// <summary>TJSAMP_420: chroma halved both ways, the usual JPEG for photos of screens.</summary>
+    internal const int Subsampling420 = 2;
+
+    [LibraryImport(Library)]
+    internal static partial nint tjInitCompress();
+
+    [LibraryImport(Library)]
+    internal static partial int tjCompress2(nint handle, byte* srcBuf, int width, int pitch, int height, int pixelFormat,
+        byte** jpegBuf, CULong* jpegSize, int jpegSubsamp, int jpegQual, int flags);
+
+    [LibraryImport(Library)]
+    internal static partial void tjFree(byte* buffer);
+
+    [LibraryImport(Library, EntryPoint = "tjGetErrorStr2")]
+    internal static partial nint tjGetErrorStr2Raw(nint handle);
 }

@@ -66,4 +66,10 @@ internal static partial class RfbLog
 
     [LoggerMessage(60, LogLevel.Debug, "lock keys now {State}; telling viewers that take LED state")]
     public static partial void LedStatePublished(ILogger logger, LockKeys state);
+
+    [LoggerMessage(70, LogLevel.Information, "{Remote}: SetDesktopSize {Width}x{Height} refused: a KVM shows the target's own mode")]
+    public static partial void DesktopSizeRefused(ILogger logger, EndPoint? remote, int width, int height);
+
+    [LoggerMessage(71, LogLevel.Information, "{Remote}: the viewer cannot resize; showing a notice at {Width}x{Height} (the desktop is now {NewWidth}x{NewHeight})")]
+    public static partial void ResizeNoticeShown(ILogger logger, EndPoint? remote, int width, int height, int newWidth, int newHeight);
 }

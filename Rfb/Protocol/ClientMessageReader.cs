@@ -48,7 +48,7 @@ public sealed class ClientMessageReader(int maxClientCutTextBytes)
             ClientMessageType.ClientCutText => TryReadClientCutText(ref reader, handler),
             ClientMessageType.EnableContinuousUpdates => TryReadEnableContinuousUpdates(ref reader, handler),
             ClientMessageType.ClientFence => TryReadClientFence(ref reader, handler),
-            ClientMessageType.SetDesktopSize => TryReadSetDesktopSize(ref reader),
+            ClientMessageType.SetDesktopSize => TryReadSetDesktopSize(ref reader, handler),
             ClientMessageType.QemuClientMessage => TryReadQemuMessage(ref reader, handler),
             _ => throw new RfbProtocolException($"unknown client message type {type}"),
         };
@@ -197,14 +197,17 @@ public sealed class ClientMessageReader(int maxClientCutTextBytes)
     }
 
     /* rfbproto "SetDesktopSize": U8 251, 1 padding, U16 width, U16 height, U8 screens, 1 padding, screens × 16 bytes.
-       A KVM cannot resize its target, and we never announce ExtendedDesktopSize, so it is read and ignored. */
-    private static bool TryReadSetDesktopSize(ref SequenceReader<byte> reader)
+       A KVM cannot resize its target; the handler answers with ExtendedDesktopSize "prohibited". The screens are
+       skipped (at most 255 × 16 bytes). */
+    private static bool TryReadSetDesktopSize<THandler>(ref SequenceReader<byte> reader, THandler handler)
+        where THandler : IClientMessageHandler
     {
         Span<byte> h = stackalloc byte[8];
         if (!reader.TryCopyTo(h)) return false;
         long total = 8 + 16L * h[6];
         if (reader.Remaining < total) return false;
         reader.Advance(total);
+        handler.SetDesktopSize(BinaryPrimitives.ReadUInt16BigEndian(h[2..]), BinaryPrimitives.ReadUInt16BigEndian(h[4..]), h[6]);
         return true;
     }
 

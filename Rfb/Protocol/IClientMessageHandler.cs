@@ -31,4 +31,7 @@ public interface IClientMessageHandler
 
     /// <summary>ClientCutText within the limit (Latin-1). Longer text is skipped by the reader and reported here as truncated.</summary>
     void ClientCutText(ReadOnlySpan<byte> latin1Text, bool discarded);
+
+    /// <summary>SetDesktopSize (ExtendedDesktopSize): the size the viewer asks for, and how many screens it listed.</summary>
+    void SetDesktopSize(int width, int height, int screens);
 }

@@ -101,4 +101,52 @@ public static class ServerMessageWriter
             output.Advance(4);
         }
     }
+
+    /* rfbproto "ExtendedDesktopSize pseudo-encoding": rectangle x = reason, y = status, width/height = framebuffer
+       size; payload U8 number-of-screens, 3 padding, then per screen U32 id, U16 x, U16 y, U16 width, U16 height,
+       U32 flags. We always describe one screen covering the whole framebuffer, with id 1: any id is valid, but
+       libvncclient (0.9.14) takes a screen of id 0 as invalid and then ignores the new size. */
+    public const int ExtendedDesktopSizeLength = RectHeaderLength + 4 + 16;
+
+    /// <summary>The id of our one screen in ExtendedDesktopSize layouts.</summary>
+    public const uint ScreenId = 1;
+
+    public static void WriteExtendedDesktopSize(IBufferWriter<byte> output, DesktopSizeReason reason, DesktopSizeStatus status,
+        int width, int height)
+    {
+        WriteRectHeader(output, new Rect((int)reason, (int)status, width, height), EncodingType.ExtendedDesktopSize);
+        Span<byte> p = output.GetSpan(20);
+        p[..20].Clear();
+        p[0] = 1;                                                   // one screen, then 3 padding bytes
+        BinaryPrimitives.WriteUInt32BigEndian(p[4..], ScreenId);    // x 0 at 8, y 0 at 10
+        BinaryPrimitives.WriteUInt16BigEndian(p[12..], checked((ushort)width));
+        BinaryPrimitives.WriteUInt16BigEndian(p[14..], checked((ushort)height));
+        // flags 0 at 16
+        output.Advance(20);
+    }
+}
+
+/// <summary>ExtendedDesktopSize "reason" (rectangle x).</summary>
+public enum DesktopSizeReason
+{
+    /// <summary>The server changed the size (here: the target's HDMI mode changed), or it is announcing the size.</summary>
+    Server = 0,
+
+    /// <summary>An answer to this client's SetDesktopSize.</summary>
+    ThisClient = 1,
+
+    /// <summary>Another client's SetDesktopSize changed it.</summary>
+    OtherClient = 2,
+}
+
+/// <summary>ExtendedDesktopSize "status" (rectangle y).</summary>
+public enum DesktopSizeStatus
+{
+    NoError = 0,
+
+    /// <summary>Resizing is not allowed: a KVM shows the target's own mode and cannot set it.</summary>
+    Prohibited = 1,
+
+    OutOfResources = 2,
+    InvalidLayout = 3,
 }

@@ -13,7 +13,8 @@ namespace KvmPi.Vnc.Rfb.Server;
 internal readonly record struct ClientCapabilities(
     EncodingType PreferredEncoding, bool DesktopSize, int CompressLevel, int QualityLevel,
     bool Fence = false, bool ContinuousUpdates = false,
-    bool CopyRect = false, bool LastRect = false, int FineQuality = -1, int Subsampling = -1)
+    bool CopyRect = false, bool LastRect = false, int FineQuality = -1, int Subsampling = -1,
+    bool ExtendedDesktopSize = false)
 {
     /// <summary>Before any SetEncodings a client gets Raw, which every client must accept (rfbproto "SetEncodings").</summary>
     public static ClientCapabilities Default { get; } = new(EncodingType.Raw, false, -1, -1);
@@ -24,6 +25,9 @@ internal readonly record struct ClientCapabilities(
 
     /// <summary>The client listed -258: it sends scancodes once we acknowledge it.</summary>
     public bool QemuExtendedKeyEvent { get; init; }
+
+    /// <summary>Whether the viewer can follow a change of the desktop size at all.</summary>
+    public bool CanResize => DesktopSize || ExtendedDesktopSize;
 
     /// <summary>
     /// Whether lossy JPEG may be sent: the viewer asked for a quality (TigerVNC's rule: a quality level, fine
@@ -38,7 +42,7 @@ internal readonly record struct ClientCapabilities(
     public static ClientCapabilities From(ReadOnlySpan<int> encodings)
     {
         EncodingType? preferred = null;
-        bool desktopSize = false, fence = false, continuousUpdates = false, copyRect = false, lastRect = false, qemuKeys = false;
+        bool desktopSize = false, extendedDesktopSize = false, fence = false, continuousUpdates = false, copyRect = false, lastRect = false, qemuKeys = false;
         int compress = -1, quality = -1, fine = -1, subsampling = -1;
         bool qemuLed = false, vmwareLed = false;
         foreach (int e in encodings)
@@ -72,6 +76,9 @@ internal readonly record struct ClientCapabilities(
                 case EncodingType.QemuExtendedKeyEvent:
                     qemuKeys = true;
                     break;
+                case EncodingType.ExtendedDesktopSize:
+                    extendedDesktopSize = true;
+                    break;
                 case >= EncodingType.CompressLevel0 and <= EncodingType.CompressLevel9:
                     compress = e - (int)EncodingType.CompressLevel0;
                     break;
@@ -87,7 +94,7 @@ internal readonly record struct ClientCapabilities(
             }
         }
         return new ClientCapabilities(preferred ?? EncodingType.Raw, desktopSize, compress, quality, fence, continuousUpdates,
-            copyRect, lastRect, fine, subsampling)
+            copyRect, lastRect, fine, subsampling, extendedDesktopSize)
         {
             LedState = qemuLed ? EncodingType.QemuLedState : vmwareLed ? EncodingType.VmwareLedState : null,
             QemuExtendedKeyEvent = qemuKeys,

@@ -27,6 +27,16 @@ internal sealed partial class ClientSession
         {
             // A viewer that (re)announces LED State support is told the current state, even if it was told before.
             if (capabilities.LedState is not null) _ledSent = null;
+            // rfbproto: a viewer that lists ExtendedDesktopSize learns the screen layout (and that SetDesktopSize is
+            // understood) from an EDS in its first update. Announced once, as QEMU does: answering every
+            // non-incremental request, as the text asks, loops forever with viewers that request one after each EDS.
+            if (capabilities.ExtendedDesktopSize && !_capabilities.ExtendedDesktopSize && !_desktopSizeAnnounced)
+            {
+                _desktopSizeAnnounced = true;
+                _desktopSizePending = true;
+                _desktopSizeReason = DesktopSizeReason.Server;
+                _desktopSizeStatus = DesktopSizeStatus.NoError;
+            }
             _capabilities = capabilities;
             AnnounceFlowControlLocked(capabilities);
             // rfbproto: the server acknowledges -258 with a FramebufferUpdate holding one -258 pseudo-rectangle,
@@ -123,6 +133,19 @@ internal sealed partial class ClientSession
         }
         if (_sentInput && !_server.AnyOtherSessionHoldsInput(this))
             _server.Desktop.ReleaseAllInput();
+    }
+
+    /// <summary>A KVM shows the target's own mode and cannot set it: always answered, with "prohibited".</summary>
+    public void SetDesktopSize(int width, int height, int screens)
+    {
+        lock (_lock)
+        {
+            _desktopSizePending = true;
+            _desktopSizeReason = DesktopSizeReason.ThisClient;
+            _desktopSizeStatus = DesktopSizeStatus.Prohibited;
+        }
+        RfbLog.DesktopSizeRefused(_logger, _remote, width, height);
+        _updateSignal.Set();
     }
 
     public void ClientCutText(ReadOnlySpan<byte> latin1Text, bool discarded)

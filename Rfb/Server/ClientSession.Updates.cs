@@ -38,6 +38,11 @@ internal sealed partial class ClientSession
     private LockKeys? _ledToSend;
     private EncodingType _ledEncoding;
     private bool _qemuKeysAcknowledged;
+    private Framebuffer? _notice;                 // what a viewer that cannot resize sees while the size differs
+    private bool _desktopSizePending;             // an ExtendedDesktopSize to send: announce, or answer SetDesktopSize
+    private DesktopSizeReason _desktopSizeReason;
+    private DesktopSizeStatus _desktopSizeStatus;
+    private bool _desktopSizeAnnounced;
 
     // Owned by the update loop.
     private readonly List<Rect> _rects = [];
@@ -69,6 +74,7 @@ internal sealed partial class ClientSession
         lock (_lock)
         {
             if (framebuffer != _framebuffer) return;   // we will resend everything of the new one anyway
+            if (_notice is not null) return;            // this viewer sees the resize notice, which does not change
             _dirty.UnionWith(changed);
             _recentlyChanged?.UnionWith(changed);
             if (!_updateRequested && !_continuousUpdates) return;
@@ -144,7 +150,7 @@ internal sealed partial class ClientSession
                 if (kind != UpdateKind.None)
                 {
                     if (ping) before = WritePing(flushed);
-                    WriteUpdate(kind == UpdateKind.Resize, newWidth, newHeight, framebuffer, translator, encoding);
+                    WriteUpdate(kind, newWidth, newHeight, framebuffer, translator, encoding);
                     if (ping) after = WritePing(flushed);
                 }
                 long written = flushed + _output.UnflushedBytes;
@@ -175,6 +181,7 @@ internal sealed partial class ClientSession
                     await StopNotReadingAsync(stop).ConfigureAwait(false);
                     return;
                 }
+                if (kind == UpdateKind.SizeReply) _updateSignal.Set();   // pixels may be due too: look again
             }
         }
         catch (Exception e) when (IsPeerGone(e) || stop.IsCancellationRequested)
@@ -196,7 +203,12 @@ internal sealed partial class ClientSession
         }
     }
 
-    private enum UpdateKind { None, Resize, Data }
+    /// <summary>
+    /// What the next update holds: nothing, a size change alone (DesktopSize, or ExtendedDesktopSize when the
+    /// viewer lists it; rfbproto: only EDS goes to viewers that list both), an ExtendedDesktopSize alone at an
+    /// unchanged size (the first announcement, or the answer to SetDesktopSize), or pixel data.
+    /// </summary>
+    private enum UpdateKind { None, Resize, ResizeExtended, SizeReply, Data }
 
     private async Task StopNotReadingAsync(CancellationTokenSource stop)
     {
@@ -233,6 +245,18 @@ internal sealed partial class ClientSession
             encoding = _capabilities.PreferredEncoding;
             _rects.Clear();
             _refreshRects.Clear();
+            // The answer to SetDesktopSize goes at once, request or not (as TigerVNC's no-data update); the first
+            // announcement waits for the viewer's first request, so it is the first update the viewer sees.
+            if (_desktopSizePending && _capabilities.ExtendedDesktopSize
+                && (_updateRequested || _continuousUpdates || _desktopSizeReason == DesktopSizeReason.ThisClient)
+                && !(_framebufferReplaced || framebuffer != _framebuffer))
+            {
+                _desktopSizePending = false;
+                newWidth = _clientWidth;
+                newHeight = _clientHeight;
+                ping = false;
+                return UpdateKind.SizeReply;
+            }
             if (!_updateRequested && !_continuousUpdates) return UpdateKind.None;
             if (UpdatesHeldLocked(out bool congested))
             {
@@ -247,18 +271,30 @@ internal sealed partial class ClientSession
                 _dirty = new TileSet(framebuffer.TileColumns, framebuffer.TileRows);
                 _dirty.SetAll();
                 _lossy = null;   // everything is resent; what goes lossy is marked again
-                if ((newWidth != _clientWidth || newHeight != _clientHeight) && _capabilities.DesktopSize)
+                _notice = null;
+                if (newWidth != _clientWidth || newHeight != _clientHeight)
                 {
-                    // rfbproto "DesktopSize": sent alone; pixels at the new size follow the viewer's next request.
-                    _clientWidth = newWidth;
-                    _clientHeight = newHeight;
-                    _updateRequested = false;
-                    _fullUpdatePending = false;
-                    return UpdateKind.Resize;
+                    if (_capabilities.CanResize)
+                    {
+                        // rfbproto "DesktopSize": sent alone; pixels at the new size follow the viewer's next request.
+                        _clientWidth = newWidth;
+                        _clientHeight = newHeight;
+                        _updateRequested = false;
+                        _fullUpdatePending = false;
+                        _desktopSizePending = false;
+                        return _capabilities.ExtendedDesktopSize ? UpdateKind.ResizeExtended : UpdateKind.Resize;
+                    }
+                    if (_server.Options.ResizeNotice is { } notice)
+                    {
+                        _notice = RenderNotice(notice, newWidth, newHeight);
+                        _dirty = new TileSet(_notice.TileColumns, _notice.TileRows);
+                        _dirty.SetAll();
+                    }
                 }
             }
+            if (_notice is not null) framebuffer = _notice;
 
-            // A viewer that cannot resize keeps its size: it sees the part of a larger frame that fits.
+            // A viewer that cannot resize keeps its size: it sees the notice, or the part of a larger frame that fits.
             var visible = new Rect(0, 0, Math.Min(_clientWidth, framebuffer.Width), Math.Min(_clientHeight, framebuffer.Height));
             if (_fullUpdatePending)
             {
@@ -298,13 +334,36 @@ internal sealed partial class ClientSession
         }
     }
 
-    private void WriteUpdate(bool resize, int width, int height, Framebuffer framebuffer, PixelTranslator translator, EncodingType encoding)
+    /// <summary>The notice at this viewer's size; allocated once per size change, only for viewers that cannot resize.</summary>
+    private Framebuffer RenderNotice(IResizeNotice notice, int newWidth, int newHeight)
     {
-        if (resize)
+        byte[] pixels = new byte[_clientWidth * _clientHeight * 4];
+        notice.Render(pixels, _clientWidth, _clientHeight, newWidth, newHeight);
+        var framebuffer = new Framebuffer(_clientWidth, _clientHeight);
+        framebuffer.Update(pixels, _clientWidth * 4, new TileSet(framebuffer.TileColumns, framebuffer.TileRows));
+        RfbLog.ResizeNoticeShown(_logger, _remote, _clientWidth, _clientHeight, newWidth, newHeight);
+        return framebuffer;
+    }
+
+    private void WriteUpdate(UpdateKind kind, int width, int height, Framebuffer framebuffer, PixelTranslator translator, EncodingType encoding)
+    {
+        switch (kind)
         {
-            ServerMessageWriter.WriteFramebufferUpdateHeader(_output, 1);
-            ServerMessageWriter.WriteDesktopSize(_output, width, height);
-            return;
+            case UpdateKind.Resize:
+                ServerMessageWriter.WriteFramebufferUpdateHeader(_output, 1);
+                ServerMessageWriter.WriteDesktopSize(_output, width, height);
+                return;
+            case UpdateKind.ResizeExtended:
+                ServerMessageWriter.WriteFramebufferUpdateHeader(_output, 1);
+                ServerMessageWriter.WriteExtendedDesktopSize(_output, DesktopSizeReason.Server, DesktopSizeStatus.NoError, width, height);
+                return;
+            case UpdateKind.SizeReply:
+                ServerMessageWriter.WriteFramebufferUpdateHeader(_output, 1);
+                DesktopSizeReason reason;
+                DesktopSizeStatus status;
+                lock (_lock) (reason, status) = (_desktopSizeReason, _desktopSizeStatus);
+                ServerMessageWriter.WriteExtendedDesktopSize(_output, reason, status, width, height);
+                return;
         }
 
         if (IsTight(encoding))

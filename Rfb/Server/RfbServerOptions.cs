@@ -38,4 +38,7 @@ public sealed class RfbServerOptions
     public int InitialWidth { get; init; } = 640;
 
     public int InitialHeight { get; init; } = 480;
+
+    /// <summary>What a viewer that cannot resize sees after the desktop changed size; null: the part of the frame that fits.</summary>
+    public IResizeNotice? ResizeNotice { get; init; }
 }

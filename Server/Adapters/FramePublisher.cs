@@ -1,16 +1,42 @@
 // SPDX-License-Identifier: MIT
 using KvmPi.Vnc.Capture;
 using KvmPi.Vnc.Rfb.Server;
+using KvmPi.Vnc.Server.DemoTarget;
+using KvmPi.Vnc.Server.Screens;
 
 namespace KvmPi.Vnc.Server.Adapters;
 
-/// <summary>Capture → Rfb: every captured frame is published to the RFB server's shared framebuffer.</summary>
-internal sealed class FramePublisher(RfbServer server) : IFrameSink
+/// <summary>
+/// Capture → Rfb: every captured frame is published to the RFB server's shared framebuffer; when the source has
+/// no picture, a "no signal" screen naming the device and the reason is published at the last size, so viewers
+/// stay connected and see why.
+/// </summary>
+internal sealed class FramePublisher(RfbServer server) : IFrameSink, INoSignalSink
 {
-    public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride) =>
+    private readonly BgrxCanvas _canvas = new();
+    private readonly TaskCompletionSource _firstPicture = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes at the first frame or no-signal screen: the server's size is then the source's.</summary>
+    public Task FirstPicture => _firstPicture.Task;
+
+    public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride)
+    {
         server.PublishFrame(bgrx, width, height, stride);
+        _firstPicture.TrySetResult();
+    }
 
     /// <summary>The JPEG travels along so viewers that take Tight JPEG can get the capture's own bytes.</summary>
-    public void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg) =>
+    public void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg)
+    {
         server.PublishFrame(bgrx, width, height, stride, jpeg);
+        _firstPicture.TrySetResult();
+    }
+
+    public void OnNoSignal(string device, string reason)
+    {
+        int width = server.Width, height = server.Height;
+        MessageScreen.Render(_canvas, width, height, "NO SIGNAL", [device, reason]);
+        server.PublishFrame(_canvas.Bytes, width, height, width * 4);
+        _firstPicture.TrySetResult();
+    }
 }

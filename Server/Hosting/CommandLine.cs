@@ -13,6 +13,8 @@ internal static class CommandLine
 {
     public const string Usage = """
         Usage: kvmpi-vnc [options]
+               kvmpi-vnc devices [--json]
+               kvmpi-vnc snapshot [--device /dev/videoN] [--format F] [--resolution WxH] -o FILE.png|FILE.jpg
 
         Serves a target computer to VNC viewers: its screen from an HDMI capture (or a Motion-JPEG file, or the
         built-in demo target), its keyboard and mouse as USB HID reports.
@@ -23,9 +25,14 @@ internal static class CommandLine
           --http ADDR:PORT      Address and TCP port of the browser console (a web page built on noVNC) and of
                                 RFB over WebSocket (default 127.0.0.1:8080); "off" disables it. Same rule as
                                 --listen: a non-loopback address needs --password-file or --no-auth.
+          --device /dev/videoN  Capture this V4L2 device (an HDMI-to-USB dongle, a CSI HDMI bridge). Default: the
+                                first device that can capture; without any, the built-in demo target.
+          --format F            auto (default), mjpeg, yuyv, uyvy or nv12.
+          --resolution WxH      Capture size for devices that scale (USB dongles); HDMI bridges follow the source.
           --video FILE          Serve this Motion-JPEG file (JPEG images back to back, as an HDMI dongle sends
-                                them), played in a loop. Without it the built-in demo target is served.
-          --fps N               Frames per second for --video (1-240, default 30).
+                                them), played in a loop.
+          --demo                Serve the built-in demo target even when a capture device is present.
+          --fps N               Frames per second for --video (1-240, default 30), or asked of the device.
           --keyboard PATH       Where 8-byte boot keyboard reports are written: the gadget's /dev/hidgN, a file or
                                 a FIFO (default with --video: the keyboard of the 'kvmpi-vnc gadget up' gadget,
                                 else /dev/hidg0; the demo target without --video). LED state is read back from it
@@ -75,6 +82,9 @@ internal static class CommandLine
                 case "--no-auth":
                     options = options with { NoAuth = true };
                     continue;
+                case "--demo":
+                    options = options with { Demo = true };
+                    continue;
             }
 
             if (!IsValued(name))
@@ -121,7 +131,26 @@ internal static class CommandLine
                         error = $"invalid --fps '{value}': expected a whole number from 1 to 240";
                         return null;
                     }
-                    options = options with { FramesPerSecond = fps };
+                    options = options with { FramesPerSecond = fps, FramesPerSecondGiven = true };
+                    break;
+                case "--device":
+                    options = options with { DevicePath = NonEmpty(value, name, ref error) };
+                    break;
+                case "--format":
+                    if (!TryParseFormat(value, out KvmPi.Vnc.Capture.V4l2.CaptureFormat format))
+                    {
+                        error = $"invalid --format '{value}': expected auto, mjpeg, yuyv, uyvy or nv12";
+                        return null;
+                    }
+                    options = options with { Format = format };
+                    break;
+                case "--resolution":
+                    if (!TryParseResolution(value, out int width, out int height))
+                    {
+                        error = $"invalid --resolution '{value}': expected WIDTHxHEIGHT, e.g. 1920x1080";
+                        return null;
+                    }
+                    options = options with { CaptureWidth = width, CaptureHeight = height };
                     break;
                 case "--keyboard":
                     options = options with { KeyboardPath = NonEmpty(value, name, ref error) };
@@ -193,11 +222,38 @@ internal static class CommandLine
     }
 
     /// <summary>Flags without a value. The config file (<see cref="ConfigFile"/>) accepts each as a true/false key.</summary>
-    internal static bool IsSwitch(string name) => name is "--no-auth";
+    internal static bool IsSwitch(string name) => name is "--no-auth" or "--demo";
 
     /// <summary>Flags with a value. The config file accepts each as a key.</summary>
     internal static bool IsValued(string name) => name is "--listen" or "--http" or "--video" or "--fps" or "--keyboard" or "--mouse" or "--mouse-mode"
-        or "--password-file" or "--name" or "--log-level" or "--layout" or "--paste-chord" or "--paste-rate";
+        or "--password-file" or "--name" or "--log-level" or "--layout" or "--paste-chord" or "--paste-rate"
+        or "--device" or "--format" or "--resolution";
+
+    /// <summary>Lowercase names only, as documented.</summary>
+    internal static bool TryParseFormat(string value, out KvmPi.Vnc.Capture.V4l2.CaptureFormat format)
+    {
+        format = value switch
+        {
+            "auto" => KvmPi.Vnc.Capture.V4l2.CaptureFormat.Auto,
+            "mjpeg" => KvmPi.Vnc.Capture.V4l2.CaptureFormat.Mjpeg,
+            "yuyv" => KvmPi.Vnc.Capture.V4l2.CaptureFormat.Yuyv,
+            "uyvy" => KvmPi.Vnc.Capture.V4l2.CaptureFormat.Uyvy,
+            "nv12" => KvmPi.Vnc.Capture.V4l2.CaptureFormat.Nv12,
+            _ => (KvmPi.Vnc.Capture.V4l2.CaptureFormat)(-1),
+        };
+        return (int)format >= 0;
+    }
+
+    /// <summary>WIDTHxHEIGHT, each 16..8192.</summary>
+    internal static bool TryParseResolution(string value, out int width, out int height)
+    {
+        width = height = 0;
+        int x = value.IndexOf('x', StringComparison.Ordinal);
+        return x > 0
+            && int.TryParse(value.AsSpan(0, x), NumberStyles.None, CultureInfo.InvariantCulture, out width)
+            && int.TryParse(value.AsSpan(x + 1), NumberStyles.None, CultureInfo.InvariantCulture, out height)
+            && width is >= 16 and <= 8192 && height is >= 16 and <= 8192;
+    }
 
     private static string? NonEmpty(string value, string name, ref string? error)
     {

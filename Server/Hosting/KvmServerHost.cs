@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using KvmPi.Vnc.Capture;
 using KvmPi.Vnc.Capture.Mjpeg;
+using KvmPi.Vnc.Capture.V4l2;
 using KvmPi.Vnc.Hid;
 using KvmPi.Vnc.Hid.Devices;
 using KvmPi.Vnc.Hid.Gadget;
@@ -49,7 +50,17 @@ internal static class KvmServerHost
             string? keyboardDevice;   // where the target's LED reports may be read
             HidReportFormat mouseFormat = options.RelativeMouse ? HidReportFormat.RelativeMouse : HidReportFormat.AbsoluteMouse;
             int width, height;
-            if (options.VideoFile is not null)
+            if (options.VideoFile is null && UseCaptureDevice(options, log))
+            {
+                var device = new V4l2FrameSource(new V4l2CaptureSettings(options.DevicePath, options.Format,
+                    options.CaptureWidth, options.CaptureHeight, options.FramesPerSecondGiven ? options.FramesPerSecond : 0),
+                    loggerFactory.CreateLogger("KvmPi.Vnc.Capture"));
+                disposables.Add(device);
+                source = device;
+                (width, height) = (0, 0);   // known at the first frame (or no-signal screen)
+                OpenGadgetDevices(out keyboardDevice, out keyboardSink, out mouseSink);
+            }
+            else if (options.VideoFile is not null)
             {
                 MjpegFileSource video;
                 try
@@ -63,13 +74,7 @@ internal static class KvmServerHost
                 disposables.Add(video);
                 source = video;
                 (width, height) = (video.Width, video.Height);
-                HidDevicePaths.Choice devices = HidDevicePaths.Resolve(options,
-                    () => new GadgetManager(ConfigFs.Instance, GadgetPaths.System).Status());
-                log.LogInformation("HID devices ({From}): keyboard {Keyboard}, {Mode} mouse {Mouse}", devices.From, devices.Keyboard,
-                    options.RelativeMouse ? "relative" : "absolute", devices.Mouse);
-                keyboardDevice = devices.Keyboard;
-                keyboardSink = OpenDevice(devices.Keyboard, HidReportFormat.BootKeyboard, loggerFactory, disposables);
-                mouseSink = OpenDevice(devices.Mouse, mouseFormat, loggerFactory, disposables);
+                OpenGadgetDevices(out keyboardDevice, out keyboardSink, out mouseSink);
             }
             else
             {
@@ -92,13 +97,25 @@ internal static class KvmServerHost
             {
                 DesktopName = options.Name,
                 Password = password,
-                InitialWidth = width,
-                InitialHeight = height,
+                InitialWidth = width > 0 ? width : 1280,
+                InitialHeight = height > 0 ? height : 720,
+                ResizeNotice = new Screens.ResizeNotice(),
             }, new HidDesktopAdapter(keyboard, mouse), loggerFactory);
+            var publisher = new FramePublisher(rfb);
             if (keyboardDevice is not null)
             {
                 var leds = new LedStateForwarder(keyboard, rfb);
                 disposables.Add(new KeyboardLedReader(keyboardDevice, leds.OnLeds, loggerFactory.CreateLogger("KvmPi.Vnc.Hid")));
+            }
+
+            using var stop = new CancellationTokenSource();
+            Task capture = RunSourceAsync(source, publisher, log, stop.Token);
+            if (width == 0)
+            {
+                // A live device: let the first picture (or the no-signal screen) set the size viewers start with,
+                // so a viewer that cannot resize does not start at a placeholder size. Capped: start-up never hangs.
+                await Task.WhenAny(publisher.FirstPicture, Task.Delay(TimeSpan.FromSeconds(3))).ConfigureAwait(false);
+                (width, height) = (rfb.Width, rfb.Height);
             }
 
             // The console first: once the RFB port accepts, the console answers too (tests and scripts wait for it).
@@ -122,16 +139,16 @@ internal static class KvmServerHost
             }
             catch (SocketException e)
             {
+                await stop.CancelAsync().ConfigureAwait(false);
+                await capture.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return Fail($"cannot listen on {options.Listen}: {e.Message}");
             }
 
-            using var stop = new CancellationTokenSource();
             using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
             using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 
             log.LogInformation("serving {Source} ({Width}x{Height}) to VNC viewers on {Endpoint}, {Security}",
                 source.Description, width, height, listener.LocalEndPoint, password is null ? "no password" : "VNC password");
-            Task capture = RunSourceAsync(source, new FramePublisher(rfb), log, stop.Token);
             await listener.AcceptLoopAsync(stop.Token).ConfigureAwait(false);
 
             log.LogInformation("stopping");
@@ -146,12 +163,34 @@ internal static class KvmServerHost
             foreach (IDisposable d in disposables) d.Dispose();
         }
 
+        // A real target (capture device or video file): the gadget's devices, found as `gadget status` finds them.
+        void OpenGadgetDevices(out string? keyboardDevice, out IHidReportSink keyboardSink, out IHidReportSink mouseSink)
+        {
+            HidDevicePaths.Choice devices = HidDevicePaths.Resolve(options,
+                () => new GadgetManager(ConfigFs.Instance, GadgetPaths.System).Status());
+            log.LogInformation("HID devices ({From}): keyboard {Keyboard}, {Mode} mouse {Mouse}", devices.From, devices.Keyboard,
+                options.RelativeMouse ? "relative" : "absolute", devices.Mouse);
+            keyboardDevice = devices.Keyboard;
+            keyboardSink = OpenDevice(devices.Keyboard, HidReportFormat.BootKeyboard, loggerFactory, disposables);
+            mouseSink = OpenDevice(devices.Mouse, options.RelativeMouse ? HidReportFormat.RelativeMouse : HidReportFormat.AbsoluteMouse, loggerFactory, disposables);
+        }
+
         int Fail(string message)
         {
             log.LogCritical("{Message}", message);
             Console.Error.Flush();
             return ExitCodes.StartupFailed;
         }
+    }
+
+    /// <summary>--device given, or (without --video and --demo) a capture-capable device present.</summary>
+    private static bool UseCaptureDevice(ServerOptions options, ILogger log)
+    {
+        if (options.DevicePath is not null) return true;
+        if (options.Demo) return false;
+        if (V4l2DeviceScanner.FindFirstCaptureDevice(out string whyNone) is not null) return true;
+        log.LogInformation("no V4L2 capture device ({Why}); serving the demo target", whyNone);
+        return false;
     }
 
     private static async Task RunSourceAsync(IFrameSource source, IFrameSink sink, ILogger log, CancellationToken ct)

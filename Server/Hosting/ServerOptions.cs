@@ -13,6 +13,12 @@ internal sealed record ServerOptions
     public IPEndPoint? Http { get; init; } = new(IPAddress.Loopback, 8080);
     public string? VideoFile { get; init; }
     public int FramesPerSecond { get; init; } = 30;
+    public bool FramesPerSecondGiven { get; init; }
+    public string? DevicePath { get; init; }
+    public KvmPi.Vnc.Capture.V4l2.CaptureFormat Format { get; init; }
+    public int CaptureWidth { get; init; }
+    public int CaptureHeight { get; init; }
+    public bool Demo { get; init; }
     public string? KeyboardPath { get; init; }
     public string? MousePath { get; init; }
 

@@ -23,4 +23,5 @@ internal sealed class RecordingMessageHandler : IClientMessageHandler
     public void PointerEvent(byte buttonMask, int x, int y) => Messages.Add($"ptr {buttonMask} {x},{y}");
     public void ClientCutText(ReadOnlySpan<byte> latin1Text, bool discarded) =>
         Messages.Add(discarded ? "cut discarded" : $"cut {System.Text.Encoding.Latin1.GetString(latin1Text)}");
+    public void SetDesktopSize(int width, int height, int screens) => Messages.Add($"sds {width}x{height} {screens}");
 }

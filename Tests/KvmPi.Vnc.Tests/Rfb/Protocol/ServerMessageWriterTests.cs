@@ -64,6 +64,26 @@ public class ServerMessageWriterTests
     }
 
     [Fact]
+    public void ExtendedDesktopSizeCarriesReasonStatusAndOneScreen()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        ServerMessageWriter.WriteExtendedDesktopSize(output, DesktopSizeReason.ThisClient, DesktopSizeStatus.Prohibited, 1920, 1080);
+        Assert.Equal(new byte[]
+        {
+            0x00, 0x01,              // x: reason 1, this client's request
+            0x00, 0x01,              // y: status 1, prohibited
+            0x07, 0x80, 0x04, 0x38,  // 1920x1080
+            0xFF, 0xFF, 0xFE, 0xCC,  // encoding -308: ExtendedDesktopSize
+            0x01, 0x00, 0x00, 0x00,  // one screen, 3 padding
+            0x00, 0x00, 0x00, 0x01,  // screen id 1 (libvncclient ignores a layout whose screen id is 0)
+            0x00, 0x00, 0x00, 0x00,  // x 0, y 0
+            0x07, 0x80, 0x04, 0x38,  // 1920x1080
+            0x00, 0x00, 0x00, 0x00,  // flags
+        }, output.WrittenSpan.ToArray());
+        Assert.Equal(ServerMessageWriter.ExtendedDesktopSizeLength, output.WrittenCount);
+    }
+
+    [Fact]
     public void RectanglesBeyondTheWireRangeAreABugNotTruncation()
     {
         var output = new ArrayBufferWriter<byte>();

@@ -141,6 +141,88 @@ public class RfbServerTests
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task ExtendedDesktopSizeIsAnnouncedFollowsResizesAndRefusesSetDesktopSize()
+    {
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = 128, InitialHeight = 64 }, new RecordingDesktop(), NullLoggerFactory.Instance);
+        server.PublishFrame(Frame(128, 64, 0), 128, 64, 512);
+        var (client, serving) = await ConnectAsync(server);
+        // Raw, DesktopSize, ExtendedDesktopSize: only EDS may be used.
+        await client.WriteAsync(new byte[] { 2, 0, 0, 3, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x21, 0xFF, 0xFF, 0xFE, 0xCC });
+        await client.WriteAsync(new byte[] { 3, 0, 0, 0, 0, 0, 0, 128, 0, 64 });
+
+        // The first update announces the layout (reason 0, status 0), alone; the pixels follow.
+        Assert.Equal(new byte[] { 0, 0, 0, 1 }, await ReadExactly(client, 4));
+        Assert.Equal(new byte[] { 0, 0, 0, 0, 0, 128, 0, 64, 0xFF, 0xFF, 0xFE, 0xCC, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 128, 0, 64, 0, 0, 0, 0 },
+            await ReadExactly(client, 32));
+        Assert.Equal(128 * 64, await SkipUpdate(client));
+
+        // SetDesktopSize 640x480, one screen: answered at once, reason 1 (this client), status 1 (prohibited), size unchanged.
+        byte[] request = new byte[8 + 16];
+        request[0] = 251; request[2] = 0x02; request[3] = 0x80; request[4] = 0x01; request[5] = 0xE0; request[6] = 1;
+        await client.WriteAsync(request);
+        Assert.Equal(new byte[] { 0, 0, 0, 1 }, await ReadExactly(client, 4));
+        byte[] reply = await ReadExactly(client, 32);
+        Assert.Equal(new byte[] { 0, 1, 0, 1, 0, 128, 0, 64, 0xFF, 0xFF, 0xFE, 0xCC }, reply[..12]);
+
+        // The target changes mode: EDS reason 0 with the new size, alone.
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 128, 0, 64 });
+        server.PublishFrame(Frame(200, 100, 0x00FF0000), 200, 100, 800);
+        Assert.Equal(new byte[] { 0, 0, 0, 1 }, await ReadExactly(client, 4));
+        reply = await ReadExactly(client, 32);
+        Assert.Equal(new byte[] { 0, 0, 0, 0, 0, 200, 0, 100, 0xFF, 0xFF, 0xFE, 0xCC }, reply[..12]);
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 200, 0, 100 });
+        Assert.Equal(200 * 100, await SkipUpdate(client));
+
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private sealed class SolidNotice : IResizeNotice
+    {
+        public void Render(Span<byte> bgrx, int width, int height, int newWidth, int newHeight)
+        {
+            for (int i = 0; i < bgrx.Length; i += 4) BinaryPrimitives.WriteUInt32LittleEndian(bgrx[i..], 0x00ABCDEF);
+        }
+    }
+
+    [Fact]
+    public async Task AViewerThatCannotResizeStaysAtItsSizeAndSeesTheNotice()
+    {
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = 128, InitialHeight = 64, ResizeNotice = new SolidNotice() },
+            new RecordingDesktop(), NullLoggerFactory.Instance);
+        server.PublishFrame(Frame(128, 64, 0), 128, 64, 512);
+        var (client, serving) = await ConnectAsync(server);
+        await client.WriteAsync(new byte[] { 2, 0, 0, 1, 0, 0, 0, 0 });   // Raw only
+        await client.WriteAsync(new byte[] { 3, 0, 0, 0, 0, 0, 0, 128, 0, 64 });
+        Assert.Equal(128 * 64, await SkipUpdate(client));
+
+        server.PublishFrame(Frame(256, 128, 0x00112233), 256, 128, 1024);
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 128, 0, 64 });
+        byte[] header = await ReadExactly(client, 4);
+        int pixels = 0;
+        for (int i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)); i++)
+        {
+            byte[] rect = await ReadExactly(client, 12);
+            int w = BinaryPrimitives.ReadUInt16BigEndian(rect.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(rect.AsSpan(6));
+            Assert.True(BinaryPrimitives.ReadUInt16BigEndian(rect) + w <= 128 && BinaryPrimitives.ReadUInt16BigEndian(rect.AsSpan(2)) + h <= 64);
+            byte[] data = await ReadExactly(client, w * h * 4);
+            for (int p = 0; p < data.Length; p += 4) Assert.Equal(0x00ABCDEFu, BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(p)) & 0xFFFFFF);
+            pixels += w * h;
+        }
+        Assert.Equal(128 * 64, pixels);
+
+        // Frames of the new size keep coming; the notice does not change, so nothing more is sent for them.
+        server.PublishFrame(Frame(256, 128, 0x00445566), 256, 128, 1024);
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 128, 0, 64 });
+        // Back at the viewer's size: its picture returns.
+        server.PublishFrame(Frame(128, 64, 0x00778899), 128, 64, 512);
+        Assert.Equal(128 * 64, await SkipUpdate(client));
+
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private static async Task<(Stream Client, Task Serving)> ConnectAsync(RfbServer server)
     {
         var connection = new InMemoryConnection();

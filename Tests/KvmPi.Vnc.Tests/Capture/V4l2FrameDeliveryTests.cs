@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.Capture;
+using KvmPi.Vnc.Capture.V4l2;
+using KvmPi.Vnc.Capture.Yuv;
+using KvmPi.Vnc.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KvmPi.Vnc.Tests.Capture;
+
+/// <summary>What the V4L2 source does with the bytes of one dequeued buffer (the part that needs no kernel).</summary>
+public class V4l2FrameDeliveryTests
+{
+    private static readonly YuvCoefficients Bt709Limited = YuvCoefficients.For(new YuvColorimetry(YuvMatrix.Bt709, YuvRange.Limited));
+
+    private static V4l2PixFormat Format(uint code, int width, int height, int bytesPerLine = 0) =>
+        new() { PixelFormat = code, Width = (uint)width, Height = (uint)height, BytesPerLine = (uint)bytesPerLine };
+
+    [Fact]
+    public void TruncatedAndCorruptMjpegFramesAreSkippedAndCountedAndTheNextGoodOneShows()
+    {
+        using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        byte[] good = TestJpegEncoder.Solid(64, 32, 200, 10, 10);
+        V4l2PixFormat mjpg = Format(FourCc.Mjpeg, 64, 32);
+
+        source.Deliver(good.AsSpan(0, good.Length / 2), mjpg, Bt709Limited, sink);          // cut short: no EOI
+        byte[] garbled = (byte[])good.Clone();
+        garbled.AsSpan(2, 40).Fill(0x00);                                                      // marker structure destroyed
+        source.Deliver(garbled, mjpg, Bt709Limited, sink);
+        byte[] badHeader = (byte[])good.Clone();
+        badHeader.AsSpan(good.Length / 2, 64).Fill(0xAB);                                      // damaged entropy data and markers
+        source.Deliver(badHeader, mjpg, Bt709Limited, sink);
+        source.Deliver(new byte[1000], mjpg, Bt709Limited, sink);                              // no image at all
+        int skippedBefore = (int)source.Skipped;
+        Assert.True(skippedBefore >= 3, $"skipped {skippedBefore}");
+        Assert.True(sink.Frames.Count <= 1, "a damaged frame was shown whole");   // libjpeg may recover one as a warning
+
+        source.Deliver(good, mjpg, Bt709Limited, sink);
+        RecordedFrame last = sink.Frames[^1];
+        Assert.Equal((64, 32), (last.Width, last.Height));
+        (byte r, byte g, byte b) = last.PixelAt(10, 10);
+        Assert.InRange(r, 190, 210);
+        Assert.InRange(g, 0, 20);
+        Assert.InRange(b, 0, 20);
+    }
+
+    [Fact]
+    public void AnIdenticalMjpegFrameIsNotDecodedOrDeliveredAgain()
+    {
+        using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        byte[] a = TestJpegEncoder.Solid(32, 16, 0, 0, 255), b = TestJpegEncoder.Solid(32, 16, 0, 255, 0);
+        V4l2PixFormat mjpg = Format(FourCc.Mjpeg, 32, 16);
+        byte[] padded = new byte[a.Length + 100];   // dongles pad buffers after EOI
+        a.CopyTo(padded);
+        source.Deliver(a, mjpg, Bt709Limited, sink);
+        source.Deliver(padded, mjpg, Bt709Limited, sink);
+        source.Deliver(a, mjpg, Bt709Limited, sink);
+        Assert.Single(sink.Frames);
+        source.Deliver(b, mjpg, Bt709Limited, sink);
+        source.Deliver(a, mjpg, Bt709Limited, sink);
+        Assert.Equal(3, sink.Frames.Count);
+        Assert.Equal(0, source.Skipped);
+    }
+
+    [Fact]
+    public void YuyvFramesAreConvertedWithTheGivenRangeAndShortOnesSkipped()
+    {
+        using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        byte[] frame = YuvConverterTests.Solid(YuvLayout.Yuyv, 16, 4, 40, 180, 128, 128);   // 75% white, limited
+        source.Deliver(frame, Format(FourCc.Yuyv, 16, 4, 40), Bt709Limited, sink);
+        Assert.Equal((191, 191, 191), ((int)sink.Frames[0].PixelAt(15, 3).R, (int)sink.Frames[0].PixelAt(15, 3).G, (int)sink.Frames[0].PixelAt(15, 3).B));
+        source.Deliver(frame.AsSpan(0, 100), Format(FourCc.Yuyv, 16, 4, 40), Bt709Limited, sink);
+        Assert.Single(sink.Frames);
+        Assert.Equal(1, source.Skipped);
+    }
+
+    [Theory]
+    [InlineData(0x56595559u, "YUYV")]
+    [InlineData(0x47504A4Du, "MJPG")]
+    [InlineData(0x20203859u, "Y8")]                       // 'Y8  ': trailing spaces trimmed
+    [InlineData(0x35424752u | (1u << 31), "RGB5-BE")]     // v4l2_fourcc_be: the flag never leaks as a raw byte
+    [InlineData(0x0122FF5Cu, "????")]                    // backslash, 0xFF, quote, control byte: none printed raw
+    public void FormatCodesPrintAsSafeText(uint code, string expected)
+    {
+        string text = FourCc.ToText(code);
+        Assert.Equal(expected, text);
+        Assert.All(text, c => Assert.InRange(c, ' ', '~'));
+        Assert.DoesNotContain('"', text);
+        Assert.DoesNotContain('\\', text);
+    }
+}
