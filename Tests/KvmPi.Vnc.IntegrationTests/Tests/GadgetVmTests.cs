@@ -12,6 +12,7 @@ namespace KvmPi.Vnc.IntegrationTests.Tests;
 /// <c>gadget up</c>, drives the server from a small RFB client (Tests/vm/tools/rfbinput.c) and checks what the VM's
 /// own USB host stack reports on evdev. One VM boot carries every check; each prints "ok:" or "FAIL:".
 /// </summary>
+[Collection(VmCollection.Name)]
 public sealed class GadgetVmTests(ITestOutputHelper output)
 {
     private static string RepoRoot =>
@@ -53,24 +54,6 @@ public sealed class GadgetVmTests(ITestOutputHelper output)
             Assert.Contains(essential, passed);
     }
 
-    /// <summary>
-    /// The Native AOT kvmpi-vnc: the one test.sh published (KVMPI_VM_SERVER), else published now into the test
-    /// output. The VM has no .NET runtime; AOT is also the form the server ships in.
-    /// </summary>
-    private static async Task<string> NativeServerAsync()
-    {
-        if (Environment.GetEnvironmentVariable("KVMPI_VM_SERVER") is { Length: > 0 } prebuilt)
-        {
-            Assert.True(File.Exists(prebuilt), $"KVMPI_VM_SERVER names {prebuilt}, which does not exist");
-            return prebuilt;
-        }
-        string publish = Path.Combine(AppContext.BaseDirectory, "vm-publish");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-        ProcessResult published = await ProcessRunner.RunAsync(dotnet,
-            ["publish", Path.Combine(RepoRoot, "Server"), "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true",
-             "-p:CppCompilerAndLinker=gcc", "-o", publish, "--nologo"],
-            TimeSpan.FromMinutes(8));
-        Assert.True(published.ExitCode == 0, "Native AOT publish failed: " + published);
-        return Path.Combine(publish, "kvmpi-vnc");
-    }
+    /// <summary>The Native AOT kvmpi-vnc (shared with the other VM tests: published once per run).</summary>
+    private static Task<string> NativeServerAsync() => NativeServer.PathAsync();
 }
