@@ -345,9 +345,9 @@ internal sealed partial class ClientSession
         return framebuffer;
     }
 
-    private void WriteUpdate(UpdateKind kind, int width, int height, Framebuffer framebuffer, PixelTranslator translator, EncodingType encoding)
+    private void WriteUpdate(UpdateKind update, int width, int height, Framebuffer framebuffer, PixelTranslator translator, EncodingType encoding)
     {
-        switch (kind)
+        switch (update)
         {
             case UpdateKind.Resize:
                 ServerMessageWriter.WriteFramebufferUpdateHeader(_output, 1);
@@ -383,6 +383,7 @@ internal sealed partial class ClientSession
         SharedEncodingCache? shared = _server.ShareEncodings ? _server.SharedEncodings : null;
         SharedPayloadKind kind = encoder.Encoding == EncodingType.Hextile ? SharedPayloadKind.Hextile : SharedPayloadKind.Raw;
         if (encoder.Encoding is not (EncodingType.Raw or EncodingType.Hextile)) shared = null;   // zlib state: per viewer
+        if (framebuffer != _server.Framebuffer) shared = null;   // this viewer's own resize notice
         ServerMessageWriter.WriteFramebufferUpdateHeader(_output, _pieces.Count + (_ledToSend is null ? 0 : 1));
         if (_ledToSend is LockKeys led)
             ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
