@@ -19,6 +19,7 @@
  *   K:HEX               KeyEvent down then up
  *   x:HEX:XT:1|0        QEMU ExtendedKeyEvent (keysym HEX, XT scancode HEX)
  *   p:X,Y,MASK          PointerEvent
+ *   c:TEXT              ClientCutText with TEXT (the viewer's clipboard)
  *   s:MS                keep receiving for MS milliseconds
  *   m:LABEL             print "MARK LABEL <counters>" on stdout
  *   d:FILE.ppm          dump the framebuffer as it is now (same format as -o)
@@ -253,6 +254,8 @@ int main(int argc, char **argv)
             SendExtendedKeyEvent(client, sym, xt, down ? TRUE : FALSE);
         } else if (sscanf(a, "p:%d,%d,%d", &x, &y, &mask) == 3) {
             SendPointerEvent(client, x, y, mask);
+        } else if (strncmp(a, "c:", 2) == 0) {
+            SendClientCutText(client, (char *)(a + 2), (int)strlen(a + 2));
         } else if (sscanf(a, "s:%d", &ms) == 1) {
             alive = pump_until(client, now_s() + ms / 1000.0, 0);
         } else if (strncmp(a, "d:", 2) == 0) {
