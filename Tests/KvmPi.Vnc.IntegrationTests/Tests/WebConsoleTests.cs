@@ -126,7 +126,11 @@ public sealed partial class WebConsoleTests(ITestOutputHelper output)
             // line and console) checks all three.
             (int clickX, int clickY) = (500, 560);
             await browser.MouseClickAsync(canvas.X + clickX + 0.5, canvas.Y + clickY + 0.5);
-            await browser.TypeAsync("echo web 42!");
+            // A person types '!' with Shift held; Playwright's type() sends the '!' key event without a Shift key
+            // event, and since the server acknowledges QEMU extended keys noVNC sends the physical key (scancode of
+            // 1), which a target types as '1'. So the shifted character goes as Shift+Digit1, as a keyboard sends it.
+            await browser.TypeAsync("echo web 42");
+            await browser.PressAsync("Shift+Digit1");
             await browser.PressAsync("Enter");
             await browser.ClickAsync("#paste summary");
             await browser.FillAsync("#paste-text", "echo pasted 7\n");
