@@ -21,4 +21,10 @@ fi
 web/npm-ci.sh --omit=dev
 
 dotnet build Server/KvmPi.Vnc.Server.csproj -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+# The demo target even on a machine that has a capture device (a webcam, a dongle), unless the arguments name a source.
+source_given=0
+for arg in "$@"; do
+  case "$arg" in --video|--video=*|--device|--device=*|--demo) source_given=1 ;; esac
+done
+if [ "$source_given" -eq 0 ]; then set -- --demo "$@"; fi
 exec dotnet Server/bin/Release/net10.0/kvmpi-vnc.dll "$@"
