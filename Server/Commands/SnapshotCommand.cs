@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
+using System.Runtime.InteropServices;
 using KvmPi.Vnc.Capture;
 using KvmPi.Vnc.Capture.Mjpeg;
 using KvmPi.Vnc.Capture.V4l2;
+using KvmPi.Vnc.Rfb.Encoding.Png;
+using KvmPi.Vnc.Rfb.Pixels;
 using KvmPi.Vnc.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -66,7 +69,7 @@ internal static class SnapshotCommand
             return ExitCodes.StartupFailed;
         }
         byte[] file = extension == ".png"
-            ? PngEncoder.Encode(sink.Pixels, sink.Width, sink.Height, sink.Width * 4)
+            ? EncodePng(sink.Pixels, sink.Width, sink.Height)
             : TurboJpegEncoder.Encode(sink.Pixels, sink.Width, sink.Height, sink.Width * 4);
         try
         {
@@ -79,6 +82,13 @@ internal static class SnapshotCommand
         }
         Console.Out.WriteLine($"{output}: {sink.Width}x{sink.Height} from {source.Description}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>A tightly packed BGRX frame as a lossless RGB PNG, through the same writer TightPNG uses.</summary>
+    internal static byte[] EncodePng(byte[] bgrx, int width, int height)
+    {
+        using var writer = new PngWriter();
+        return writer.Encode(MemoryMarshal.Cast<byte, uint>(bgrx.AsSpan(0, width * height * 4)), width, height, PixelFormat.Bgrx32, 9).ToArray();
     }
 
     /// <summary>Keeps the first frame, or the first reason there is none.</summary>

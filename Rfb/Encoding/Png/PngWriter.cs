@@ -7,7 +7,8 @@ namespace KvmPi.Vnc.Rfb.Encoding.Png;
 
 /// <summary>
 /// Writes a minimal PNG (ISO/IEC 15948): 8-bit RGB, one IDAT, every row with filter Up (repeated rows become zeros,
-/// which deflate takes for almost nothing on desktop content). Used for TightPNG, which noVNC hands to the browser.
+/// which deflate takes for almost nothing on desktop content). Used for TightPNG, which noVNC hands to the browser,
+/// and by the server's `snapshot` command for its PNG files.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -19,7 +20,7 @@ namespace KvmPi.Vnc.Rfb.Encoding.Png;
 /// </code>
 /// Each image is its own zlib stream (PNG has no other kind), so each costs a new deflate state. Not thread-safe.
 /// </remarks>
-internal sealed class PngWriter : IDisposable
+public sealed class PngWriter : IDisposable
 {
     private static ReadOnlySpan<byte> Signature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
