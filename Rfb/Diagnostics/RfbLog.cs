@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 using System.Net;
+using KvmPi.Vnc.Rfb.Updates;
 using Microsoft.Extensions.Logging;
 
 namespace KvmPi.Vnc.Rfb.Diagnostics;
@@ -72,4 +73,7 @@ internal static partial class RfbLog
 
     [LoggerMessage(71, LogLevel.Information, "{Remote}: the viewer cannot resize; showing a notice at {Width}x{Height} (the desktop is now {NewWidth}x{NewHeight})")]
     public static partial void ResizeNoticeShown(ILogger logger, EndPoint? remote, int width, int height, int newWidth, int newHeight);
+
+    [LoggerMessage(80, LogLevel.Trace, "scrolled: {Move}")]
+    public static partial void ScrollDetected(ILogger logger, ScrollMove move);
 }

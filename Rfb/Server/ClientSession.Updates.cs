@@ -68,14 +68,15 @@ internal sealed partial class ClientSession
     private Timer? _refreshTimer;
     private readonly List<Rect> _refreshRects = [];
 
-    /// <summary>Publisher thread: tiles changed in the current framebuffer.</summary>
-    public void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed)
+    /// <summary>Publisher thread: tiles changed in the current framebuffer, and the band that scrolled, if any.</summary>
+    public void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed, ScrollDetector? scroll = null, ScrollMove move = default)
     {
         lock (_lock)
         {
             if (framebuffer != _framebuffer) return;   // we will resend everything of the new one anyway
             if (_notice is not null) return;            // this viewer sees the resize notice, which does not change
-            _dirty.UnionWith(changed);
+            if (scroll is null || !TryTakeMoveLocked(framebuffer, scroll, move, changed))
+                _dirty.UnionWith(changed);
             _recentlyChanged?.UnionWith(changed);
             if (!_updateRequested && !_continuousUpdates) return;
         }
@@ -157,6 +158,7 @@ internal sealed partial class ClientSession
                 lock (_lock)
                 {
                     _bytesWritten = written;
+                    ClearInFlightLocked();
                     if (ping)
                     {
                         long now = NowMicros();
@@ -272,6 +274,7 @@ internal sealed partial class ClientSession
                 _dirty.SetAll();
                 _lossy = null;   // everything is resent; what goes lossy is marked again
                 _notice = null;
+                ResetMovesLocked();
                 if (newWidth != _clientWidth || newHeight != _clientHeight)
                 {
                     if (_capabilities.CanResize)
@@ -323,12 +326,14 @@ internal sealed partial class ClientSession
                 _updateRequested ? Union(_requestArea, _continuousArea) : _continuousArea;
             // Tiles are cut at the visible edge, not the frame's: a tile straddling the edge of a smaller viewer's
             // view is then fully sent and cleared, instead of staying marked and being resent forever.
+            TakePendingMovesLocked(area, visible, _lossy);
             _dirty.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _rects);
             if (_stillLossy is not null)
                 _stillLossy.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _refreshRects);
+            MarkInFlightLocked();
             // rfbproto "LED State": sent whenever it changes, as a pseudo-rectangle of an update (alone if no pixels are due).
             bool ledDue = TakeLedStateDueUnsynchronized();
-            if (_rects.Count == 0 && _refreshRects.Count == 0 && !ledDue) return UpdateKind.None;
+            if (_rects.Count == 0 && _refreshRects.Count == 0 && _movesToSend.Count == 0 && !ledDue) return UpdateKind.None;
             _updateRequested = false;
             return UpdateKind.Data;
         }
@@ -379,14 +384,16 @@ internal sealed partial class ClientSession
         foreach (Rect rect in _refreshRects) Split(rect, _pieces);
         foreach (Rect piece in _pieces) _lossy?.RemoveCovered(piece, framebuffer.Width, framebuffer.Height);
         _hasLossy = _lossy is { IsEmpty: false };
+        StartRefreshTimerIfLossy();
         IRectEncoder encoder = EncoderFor(encoding, translator.Format);
         SharedEncodingCache? shared = _server.ShareEncodings ? _server.SharedEncodings : null;
         SharedPayloadKind kind = encoder.Encoding == EncodingType.Hextile ? SharedPayloadKind.Hextile : SharedPayloadKind.Raw;
         if (encoder.Encoding is not (EncodingType.Raw or EncodingType.Hextile)) shared = null;   // zlib state: per viewer
         if (framebuffer != _server.Framebuffer) shared = null;   // this viewer's own resize notice
-        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, _pieces.Count + (_ledToSend is null ? 0 : 1));
+        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, _pieces.Count + _movesToSend.Count + (_ledToSend is null ? 0 : 1));
         if (_ledToSend is LockKeys led)
             ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
+        WriteMoves();
         foreach (Rect piece in _pieces)
         {
             ServerMessageWriter.WriteRectHeader(_output, piece, encoder.Encoding);
@@ -479,9 +486,10 @@ internal sealed partial class ClientSession
             RfbLog.JpegUnavailable(_logger, _remote, failure);
         }
 
-        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, count + (_ledToSend is null ? 0 : 1));
+        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, count + _movesToSend.Count + (_ledToSend is null ? 0 : 1));
         if (_ledToSend is LockKeys led)
             ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
+        WriteMoves();
         ReadOnlySpan<byte> staged = _staging.WrittenSpan;
         while (!staged.IsEmpty)
         {
@@ -491,10 +499,14 @@ internal sealed partial class ClientSession
         }
 
         _hasLossy = !lossy.IsEmpty;
+        StartRefreshTimerIfLossy();
+    }
+
+    /// <summary>Lossy tiles (JPEG, or moved approximately by a CopyRect) are resent once still: the refresh timer runs from the first.</summary>
+    private void StartRefreshTimerIfLossy()
+    {
         if (_hasLossy && _refreshTimer is null)
-        {
             _refreshTimer = new Timer(static s => ((ClientSession)s!).OnRefreshTick(), this, RefreshInterval, RefreshInterval);
-        }
     }
 
     private bool _jpegFailureLogged;

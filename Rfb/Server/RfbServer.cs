@@ -24,6 +24,7 @@ public sealed class RfbServer
     private ClientSession[] _sessions = [];   // copy-on-write: the publisher iterates without locking or allocating
     private volatile Framebuffer _framebuffer;
     private TileSet _changed;
+    private ScrollDetector? _scroll;   // publisher only; made when a viewer first takes CopyRect
     private int _lockKeys = -1;   // LockKeys, or -1 until the machine has said
 
     public RfbServer(RfbServerOptions options, IRfbDesktop desktop, ILoggerFactory loggerFactory)
@@ -76,13 +77,35 @@ public sealed class RfbServer
             return;
         }
 
+        // Scroll detection compares the new frame with the current contents, so it runs before Update replaces them,
+        // and only while some viewer takes CopyRect (its signature of the previous frame is recomputed when it resumes).
+        bool moved = false;
+        ScrollMove move = default;
+        if (AnySessionTakesCopyRect())
+        {
+            if (_scroll is null || _scroll.Width != width || _scroll.Height != height) _scroll = new ScrollDetector(width, height);
+            moved = _scroll.Detect(framebuffer.PublisherPixels, width * 4, bgrx, stride, out move);
+            if (moved) RfbLog.ScrollDetected(_logger, move);
+        }
+        else
+        {
+            _scroll?.Reset();
+        }
+
         _changed.Clear();
         bool changed = framebuffer.Update(bgrx, stride, _changed);
         // Even unchanged pixels get the new image: it decodes to the same contents.
         framebuffer.SetSourceJpeg(sourceJpeg);
         if (!changed) return;
         foreach (ClientSession session in Volatile.Read(ref _sessions))
-            session.OnFramebufferChanged(framebuffer, _changed);
+            session.OnFramebufferChanged(framebuffer, _changed, moved ? _scroll : null, move);
+    }
+
+    private bool AnySessionTakesCopyRect()
+    {
+        foreach (ClientSession session in Volatile.Read(ref _sessions))
+            if (session.TakesCopyRect) return true;
+        return false;
     }
 
     /// <summary>The served machine's lock keys as last published; null until the first <see cref="PublishLedState"/>.</summary>

@@ -172,6 +172,13 @@ public sealed class Framebuffer
     }
 
     /// <summary>
+    /// The current contents (BGRX, <see cref="Width"/> × 4 bytes per row) without the lock, for the publisher only:
+    /// it is the only writer, so between its own calls the pixels cannot change (scroll detection compares them
+    /// with the next frame before <see cref="Update"/>).
+    /// </summary>
+    internal ReadOnlySpan<byte> PublisherPixels => _pixels;
+
+    /// <summary>
     /// Which state of the contents this is: it changes whenever pixels change (under the write lock), so two reads
     /// with the same version saw the same pixels. Keys shared encodings (<see cref="Encoding.SharedEncodingCache"/>).
     /// </summary>

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.Rfb.Encoding;
+using KvmPi.Vnc.Rfb.Updates;
+
+namespace KvmPi.Vnc.Rfb.Server;
+
+/// <summary>
+/// Scrolled bands as CopyRect: the publisher offers each detected move (<see cref="ScrollDetector"/>), and this
+/// viewer takes it for every tile it can trust, i.e. where its own picture of the move's source really is the
+/// previous frame. Those tiles are then not sent at all; the viewer holds them approximately (captured video never
+/// moves exactly) until the lossless refresh resends them once they are still.
+/// </summary>
+/// <remarks>
+/// <para>This viewer's picture of a tile is the previous frame (within noise) unless the tile is dirty (not sent
+/// since it changed) or in flight (in the update being written, whose pixels are read after they were taken, so
+/// possibly from the new frame already). A destination tile is taken when the detector found it within noise and
+/// every source tile its rows are copied from is neither; a tile only partly inside the band must also not be
+/// dirty itself, because the copy leaves its other rows as the viewer has them.</para>
+/// <para>Moves accepted before the next update are kept in order and sent first in it, in the same order: each
+/// was checked against the picture the ones before it leave (moved tiles are clean), so they compose. Taken tiles
+/// are added to the lossy set when the update is prepared, before the update's own rectangles clear it. A move
+/// that cannot be sent after all (the viewer dropped CopyRect, asked for another area) makes its tiles dirty.</para>
+/// </remarks>
+internal sealed partial class ClientSession
+{
+    private const int MaxPendingMoves = 8;
+
+    // Guarded by _lock: moves accepted since the last update, the tiles they made (approximately) right, the tiles
+    // they touch at all, and the tiles of the update being written.
+    private readonly List<ScrollMove> _pendingMoves = [];
+    private TileSet? _movedTiles, _touchedTiles, _inFlight, _takenTiles;
+
+    // Update loop: the moves of the update being written.
+    private readonly List<ScrollMove> _movesToSend = [];
+
+    /// <summary>Whether this viewer takes CopyRect (the publisher runs scroll detection only then).</summary>
+    public bool TakesCopyRect
+    {
+        get { lock (_lock) return _capabilities.CopyRect && _notice is null; }
+    }
+
+    /// <summary>
+    /// Under the lock, publisher thread: takes what it can of a move of this frame (see remarks) and marks the
+    /// frame's changed tiles dirty, except the ones the move makes right. Returns false (nothing taken) when the
+    /// move is of no use to this viewer.
+    /// </summary>
+    private bool TryTakeMoveLocked(Framebuffer framebuffer, ScrollDetector scroll, ScrollMove move, TileSet changed)
+    {
+        const int T = Framebuffer.TileSize;
+        var visible = new Rect(0, 0, Math.Min(_clientWidth, framebuffer.Width), Math.Min(_clientHeight, framebuffer.Height));
+        if (!_capabilities.CopyRect || _pendingMoves.Count >= MaxPendingMoves
+            || !visible.Contains(move.Destination) || !visible.Contains(move.Source))
+            return false;
+        EnsureMoveSetsLocked();
+        TileSet taken = _takenTiles!, inFlight = _inFlight!;
+        taken.Clear();
+        Rect dst = move.Destination;
+        bool any = false;
+        for (int tr = dst.Y / T; tr <= (dst.Bottom - 1) / T; tr++)
+        {
+            int ty0 = tr * T, ty1 = Math.Min(framebuffer.Height, ty0 + T);
+            int cy0 = Math.Max(dst.Y, ty0), cy1 = Math.Min(dst.Bottom, ty1);   // rows of this tile row the copy writes
+            bool whole = cy0 == ty0 && cy1 == ty1;
+            int sr0 = (cy0 + move.Dy) / T, sr1 = (cy1 - 1 + move.Dy) / T;
+            for (int c = dst.X / T; c <= (dst.Right - 1) / T; c++)
+            {
+                if (!scroll.Approximate.Contains(c, tr)) continue;
+                if (!whole && _dirty.Contains(c, tr)) continue;
+                bool sourceClean = true;
+                for (int sr = sr0; sr <= sr1 && sourceClean; sr++)
+                    sourceClean = !_dirty.Contains(c, sr) && !inFlight.Contains(c, sr);
+                if (!sourceClean) continue;
+                taken.Set(c, tr);
+                any = true;
+            }
+        }
+        if (!any) return false;
+
+        _pendingMoves.Add(move);
+        _touchedTiles!.SetRect(dst);
+        _movedTiles!.UnionWith(taken);
+        // Everything the copy writes and does not make right must be sent after it, like every other change.
+        _dirty.UnionWith(changed);
+        _dirty.SetRect(dst);
+        _dirty.ExceptWith(taken);
+        return true;
+    }
+
+    /// <summary>
+    /// Under the lock, update loop (PrepareUpdate): moves the pending moves into this update when they can go in
+    /// <paramref name="area"/>, marking their tiles lossy; otherwise makes their tiles dirty again.
+    /// </summary>
+    private void TakePendingMovesLocked(Rect area, Rect visible, TileSet lossy)
+    {
+        _movesToSend.Clear();
+        if (_pendingMoves.Count == 0) return;
+        bool fits = _capabilities.CopyRect;
+        foreach (ScrollMove m in _pendingMoves)
+            fits &= area.Intersect(visible).Contains(m.Destination) && area.Intersect(visible).Contains(m.Source);
+        if (fits && lossy.Columns == _movedTiles!.Columns && lossy.Rows == _movedTiles.Rows)
+        {
+            _movesToSend.AddRange(_pendingMoves);
+            lossy.UnionWith(_movedTiles);
+        }
+        else
+        {
+            _dirty.UnionWith(_touchedTiles!);
+        }
+        _pendingMoves.Clear();
+        _movedTiles!.Clear();
+        _touchedTiles!.Clear();
+    }
+
+    /// <summary>Under the lock: the tiles of the update about to be written are in flight until it is.</summary>
+    private void MarkInFlightLocked()
+    {
+        if (!_capabilities.CopyRect) return;
+        EnsureMoveSetsLocked();
+        _inFlight!.Clear();
+        foreach (Rect r in _rects) _inFlight.SetRect(r);
+        foreach (Rect r in _refreshRects) _inFlight.SetRect(r);
+    }
+
+    /// <summary>Under the lock: the pixels of the update have all been read.</summary>
+    private void ClearInFlightLocked() => _inFlight?.Clear();
+
+    /// <summary>Under the lock: a new framebuffer (or notice) replaces everything; pending moves are void.</summary>
+    private void ResetMovesLocked()
+    {
+        _pendingMoves.Clear();
+        _movedTiles = _touchedTiles = _inFlight = _takenTiles = null;
+    }
+
+    private void EnsureMoveSetsLocked()
+    {
+        if (_movedTiles is not null && _movedTiles.Columns == _dirty.Columns && _movedTiles.Rows == _dirty.Rows) return;
+        _pendingMoves.Clear();
+        _movedTiles = new TileSet(_dirty.Columns, _dirty.Rows);
+        _touchedTiles = new TileSet(_dirty.Columns, _dirty.Rows);
+        _inFlight = new TileSet(_dirty.Columns, _dirty.Rows);
+        _takenTiles = new TileSet(_dirty.Columns, _dirty.Rows);
+    }
+
+    /// <summary>Update loop: the CopyRects of this update, first in it (their sources are read before anything overwrites them).</summary>
+    private void WriteMoves()
+    {
+        foreach (ScrollMove m in _movesToSend) CopyRectWriter.Write(_output, m);
+    }
+}

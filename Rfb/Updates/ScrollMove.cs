@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+namespace KvmPi.Vnc.Rfb.Updates;
+
+/// <summary>
+/// A band of the picture that moved vertically between two frames: the new frame's rows in
+/// <see cref="Destination"/> show (approximately) what the previous frame had <see cref="Dy"/> rows lower
+/// (<see cref="Source"/>). Dy &gt; 0: the content moved up (scrolling down a document); Dy &lt; 0: down.
+/// </summary>
+public readonly record struct ScrollMove(Rect Destination, int Dy)
+{
+    public Rect Source => Destination with { Y = Destination.Y + Dy };
+
+    public override string ToString() => $"{Destination} from y{(Dy >= 0 ? "+" : "")}{Dy}";
+}

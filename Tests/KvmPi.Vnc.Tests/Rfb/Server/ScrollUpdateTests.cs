@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+using System.Buffers.Binary;
+using KvmPi.Vnc.Rfb;
+using KvmPi.Vnc.Rfb.Server;
+using KvmPi.Vnc.Tests.Rfb.Updates;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KvmPi.Vnc.Tests.Rfb.Server;
+
+/// <summary>
+/// Scrolled bands as CopyRect, end to end over an in-memory connection: a small viewer applies Raw and CopyRect
+/// rectangles in order to its own picture, which is compared with the frame the server was given.
+/// </summary>
+public class ScrollUpdateTests
+{
+    private const int W = 256, H = 192;
+
+    private sealed class NullDesktop : IRfbDesktop
+    {
+        public void KeyEvent(uint keysym, bool down) { }
+        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
+        public void ReleaseAllInput() { }
+    }
+
+    /// <summary>The viewer's side: its picture (BGRX) and what the last update held.</summary>
+    private sealed class Viewer(Stream stream)
+    {
+        public byte[] Picture { get; } = new byte[W * H * 4];
+        public List<(int Encoding, int X, int Y, int W, int H, int SrcX, int SrcY)> Rects { get; } = [];
+        public long Bytes { get; private set; }
+
+        public async Task RequestAsync(bool incremental) =>
+            await stream.WriteAsync(new byte[] { 3, (byte)(incremental ? 1 : 0), 0, 0, 0, 0, W >> 8, W & 255, H >> 8, H & 255 });
+
+        public async Task ReadUpdateAsync()
+        {
+            Rects.Clear();
+            byte[] header = await Read(4);
+            Assert.Equal(0, header[0]);
+            for (int i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)); i++)
+            {
+                byte[] r = await Read(12);
+                int x = BinaryPrimitives.ReadUInt16BigEndian(r), y = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(2));
+                int w = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(6));
+                int encoding = BinaryPrimitives.ReadInt32BigEndian(r.AsSpan(8));
+                if (encoding == 1)
+                {
+                    byte[] src = await Read(4);
+                    int sx = BinaryPrimitives.ReadUInt16BigEndian(src), sy = BinaryPrimitives.ReadUInt16BigEndian(src.AsSpan(2));
+                    Rects.Add((1, x, y, w, h, sx, sy));
+                    byte[] copy = new byte[w * h * 4];
+                    for (int row = 0; row < h; row++)
+                        Picture.AsSpan(((sy + row) * W + sx) * 4, w * 4).CopyTo(copy.AsSpan(row * w * 4));
+                    for (int row = 0; row < h; row++)
+                        copy.AsSpan(row * w * 4, w * 4).CopyTo(Picture.AsSpan(((y + row) * W + x) * 4));
+                    continue;
+                }
+                Assert.Equal(0, encoding);
+                Rects.Add((0, x, y, w, h, 0, 0));
+                byte[] data = await Read(w * h * 4);
+                for (int row = 0; row < h; row++)
+                    data.AsSpan(row * w * 4, w * 4).CopyTo(Picture.AsSpan(((y + row) * W + x) * 4));
+            }
+        }
+
+        private async Task<byte[]> Read(int n)
+        {
+            byte[] b = new byte[n];
+            await stream.ReadExactlyAsync(b).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Bytes += n;
+            return b;
+        }
+
+        /// <summary>Largest difference of any colour channel from <paramref name="frame"/>.</summary>
+        public int MaxDifference(byte[] frame)
+        {
+            int max = 0;
+            for (int i = 0; i < frame.Length; i++)
+                if ((i & 3) != 3) max = Math.Max(max, Math.Abs(frame[i] - Picture[i]));
+            return max;
+        }
+    }
+
+    private static async Task<(RfbServer Server, Viewer Viewer, Stream Client, Task Serving)> ConnectAsync(byte[] first, params int[] encodings)
+    {
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H }, new NullDesktop(), NullLoggerFactory.Instance);
+        server.PublishFrame(first, W, H, W * 4);
+        var connection = new InMemoryConnection();
+        Task serving = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
+        Stream client = connection.ClientEnd;
+        var viewer = new Viewer(client);
+        await client.ReadExactlyAsync(new byte[12]);
+        await client.WriteAsync("RFB 003.008\n"u8.ToArray());
+        await client.ReadExactlyAsync(new byte[2]);
+        await client.WriteAsync(new byte[] { 1 });
+        await client.ReadExactlyAsync(new byte[4]);
+        await client.WriteAsync(new byte[] { 1 });
+        await client.ReadExactlyAsync(new byte[24 + "KvmPi.Vnc".Length]);
+        byte[] set = new byte[4 + 4 * encodings.Length];
+        set[0] = 2;
+        BinaryPrimitives.WriteUInt16BigEndian(set.AsSpan(2), (ushort)encodings.Length);
+        for (int i = 0; i < encodings.Length; i++) BinaryPrimitives.WriteInt32BigEndian(set.AsSpan(4 + 4 * i), encodings[i]);
+        await client.WriteAsync(set);
+        await viewer.RequestAsync(incremental: false);
+        await viewer.ReadUpdateAsync();
+        Assert.Equal(first, viewer.Picture);
+        return (server, viewer, client, serving);
+    }
+
+    private static async Task CloseAsync(Stream client, Task serving)
+    {
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task AScrollGoesAsOneCopyRectFirstThenTheExposedLines()
+    {
+        var text = new ScrollingText(W, H);
+        byte[] a = text.Frame(100), b = text.Frame(138);   // two lines down, exact
+        var (server, viewer, client, serving) = await ConnectAsync(a, 1, 0);
+
+        server.PublishFrame(b, W, H, W * 4);
+        await viewer.RequestAsync(incremental: true);
+        await viewer.ReadUpdateAsync();
+
+        Assert.Equal((1, 0, 32, W, H - 38 - 32, 0, 32 + 38), viewer.Rects[0]);
+        Assert.All(viewer.Rects.Skip(1), r => Assert.Equal(0, r.Encoding));
+        Assert.Equal(b, viewer.Picture);
+        // Raw would be the whole document area; the copy leaves the tile rows the exposed lines fall in.
+        Assert.True(viewer.Bytes < 2 * 64 * W * 4 + 4096 + (W * H * 4), $"{viewer.Bytes} bytes");
+        long raw = viewer.Rects.Where(r => r.Encoding == 0).Sum(r => (long)r.W * r.H);
+        Assert.True(raw <= 2 * 64 * W, $"{raw} raw pixels");
+        await CloseAsync(client, serving);
+    }
+
+    [Fact]
+    public async Task ANoisyScrollIsCloseAtOnceAndExactOnceStill()
+    {
+        var text = new ScrollingText(W, H);
+        byte[] a = text.Frame(100, noise: 3), b = text.Frame(157, noise: 3);
+        var (server, viewer, client, serving) = await ConnectAsync(a, 1, 0);
+
+        server.PublishFrame(b, W, H, W * 4);
+        await viewer.RequestAsync(incremental: true);
+        await viewer.ReadUpdateAsync();
+        Assert.Equal(1, viewer.Rects[0].Encoding);
+        int difference = viewer.MaxDifference(b);
+        Assert.InRange(difference, 1, 6);   // the noise of two captures, and no more
+
+        // Nothing changes any more: the lossless refresh resends the moved tiles exactly.
+        while (viewer.MaxDifference(b) != 0)
+        {
+            await viewer.RequestAsync(incremental: true);
+            await viewer.ReadUpdateAsync();
+            Assert.All(viewer.Rects, r => Assert.Equal(0, r.Encoding));
+        }
+        Assert.Equal(b, viewer.Picture);
+        await CloseAsync(client, serving);
+    }
+
+    [Fact]
+    public async Task AViewerWithoutCopyRectGetsPixels()
+    {
+        var text = new ScrollingText(W, H);
+        byte[] a = text.Frame(100), b = text.Frame(138);
+        var (server, viewer, client, serving) = await ConnectAsync(a, 0);
+        server.PublishFrame(b, W, H, W * 4);
+        await viewer.RequestAsync(incremental: true);
+        await viewer.ReadUpdateAsync();
+        Assert.All(viewer.Rects, r => Assert.Equal(0, r.Encoding));
+        Assert.Equal(b, viewer.Picture);
+        await CloseAsync(client, serving);
+    }
+
+    [Fact]
+    public async Task MovesOfFramesTheViewerSkippedGoInOrder()
+    {
+        var text = new ScrollingText(W, H);
+        byte[] a = text.Frame(100), b = text.Frame(138), c = text.Frame(157);
+        var (server, viewer, client, serving) = await ConnectAsync(a, 1, 0);
+
+        // Two scrolls before the viewer asks again: both moves go, in order, then what neither could copy.
+        server.PublishFrame(b, W, H, W * 4);
+        server.PublishFrame(c, W, H, W * 4);
+        await viewer.RequestAsync(incremental: true);
+        await viewer.ReadUpdateAsync();
+        Assert.Equal(1, viewer.Rects[0].Encoding);
+        Assert.Equal(1, viewer.Rects[1].Encoding);
+        Assert.Equal(38, viewer.Rects[0].SrcY - viewer.Rects[0].Y);
+        Assert.Equal(19, viewer.Rects[1].SrcY - viewer.Rects[1].Y);
+        Assert.Equal(c, viewer.Picture);
+        await CloseAsync(client, serving);
+    }
+
+    [Fact]
+    public async Task ATileTheViewerHasNotBeenSentIsNotCopied()
+    {
+        var text = new ScrollingText(W, H);
+        byte[] a = text.Frame(100);
+        var (server, viewer, client, serving) = await ConnectAsync(a, 1, 0);
+
+        // A change in the band the viewer has not been sent yet, then the scroll carries it up: the viewer's own
+        // copy of that tile is stale, so what it would move there is sent as pixels instead.
+        byte[] changed = (byte[])a.Clone();
+        for (int y = 140; y < 150; y++) changed.AsSpan((y * W + 70) * 4, 40).Fill(0);
+        server.PublishFrame(changed, W, H, W * 4);
+        byte[] moved = new byte[a.Length];
+        for (int i = 0; i < moved.Length; i++) moved[i] = (i & 3) == 3 ? (byte)0 : (byte)255;
+        changed.AsSpan(0, 32 * W * 4).CopyTo(moved);
+        for (int y = 32; y < H - 38; y++) changed.AsSpan((y + 38) * W * 4, W * 4).CopyTo(moved.AsSpan(y * W * 4));
+        server.PublishFrame(moved, W, H, W * 4);
+
+        await viewer.RequestAsync(incremental: true);
+        await viewer.ReadUpdateAsync();
+        Assert.Equal(1, viewer.Rects[0].Encoding);
+        Assert.Equal(moved, viewer.Picture);
+        await CloseAsync(client, serving);
+    }
+}
