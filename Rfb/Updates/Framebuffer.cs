@@ -17,8 +17,11 @@ namespace KvmPi.Vnc.Rfb.Updates;
 /// Change detection walks memory row by row, the whole frame width at a time, rather than tile by tile: the
 /// hardware prefetcher sees one linear stream, which measured 2x faster than per-tile compares from DRAM
 /// (stack-notes §3). A tile found changed is skipped for the rest of its tile row. Comparing needs no lock, because
-/// only the publisher ever writes <c>_pixels</c>; copying changed tiles in takes the write lock once per tile row,
-/// so a reader waits for at most 64 rows of copying.
+/// only the publisher ever writes <c>_pixels</c>. At the first changed tile row the write lock is taken and held for
+/// the rest of the frame, each row's changed tiles copied in while its pixels are still in cache: so the version
+/// moves once per frame and a reader waits for at most one frame's compare. (A write lock per tile row made the
+/// publisher queue behind the viewers' reads, which hold the lock for a JPEG compress, up to 17 times a frame, and
+/// gave viewers that read mid-frame a version no other viewer had, so they could not share encodings.)
 /// </remarks>
 public sealed class Framebuffer
 {
@@ -76,37 +79,40 @@ public sealed class Framebuffer
 
         bool any = false;
         bool[] dirty = _rowDirty;
-        for (int tr = 0; tr < _rows; tr++)
+        try
         {
-            int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
-            Array.Clear(dirty);
-            int dirtyCount = 0;
-            for (int y = y0; y < y1 && dirtyCount < _columns; y++)
+            for (int tr = 0; tr < _rows; tr++)
             {
-                ReadOnlySpan<byte> src = frame.Slice(y * stride, rowBytes);
-                ReadOnlySpan<byte> cur = _pixels.AsSpan(y * rowBytes, rowBytes);
-                // Common case, nothing found yet in this tile row: one linear compare of the whole row; only a
-                // mismatch pays for finding which tiles it falls in.
-                if (dirtyCount == 0 && BytesEqual(src, cur)) continue;
-                for (int tc = 0; tc < _columns; tc++)
+                int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
+                Array.Clear(dirty);
+                int dirtyCount = 0;
+                for (int y = y0; y < y1 && dirtyCount < _columns; y++)
                 {
-                    if (dirty[tc]) continue;
-                    int x0 = tc * TileSize * 4;
-                    int n = Math.Min(rowBytes - x0, TileSize * 4);
-                    if (!BytesEqual(src.Slice(x0, n), cur.Slice(x0, n)))
+                    ReadOnlySpan<byte> src = frame.Slice(y * stride, rowBytes);
+                    ReadOnlySpan<byte> cur = _pixels.AsSpan(y * rowBytes, rowBytes);
+                    // Common case, nothing found yet in this tile row: one linear compare of the whole row; only a
+                    // mismatch pays for finding which tiles it falls in.
+                    if (dirtyCount == 0 && BytesEqual(src, cur)) continue;
+                    for (int tc = 0; tc < _columns; tc++)
                     {
-                        dirty[tc] = true;
-                        dirtyCount++;
+                        if (dirty[tc]) continue;
+                        int x0 = tc * TileSize * 4;
+                        int n = Math.Min(rowBytes - x0, TileSize * 4);
+                        if (!BytesEqual(src.Slice(x0, n), cur.Slice(x0, n)))
+                        {
+                            dirty[tc] = true;
+                            dirtyCount++;
+                        }
                     }
                 }
-            }
 
-            if (dirtyCount == 0) continue;
-            any = true;
-            _lock.EnterWriteLock();
-            try
-            {
-                _version++;
+                if (dirtyCount == 0) continue;
+                if (!any)
+                {
+                    _lock.EnterWriteLock();
+                    any = true;
+                    _version++;
+                }
                 for (int tc = 0; tc < _columns; tc++)
                 {
                     if (!dirty[tc]) continue;
@@ -114,15 +120,13 @@ public sealed class Framebuffer
                     int n = Math.Min(rowBytes - x0, TileSize * 4);
                     for (int y = y0; y < y1; y++)
                         frame.Slice(y * stride + x0, n).CopyTo(_pixels.AsSpan(y * rowBytes + x0, n));
+                    changed.Set(tc, tr);
                 }
             }
-            finally
-            {
-                _lock.ExitWriteLock();
-            }
-
-            for (int tc = 0; tc < _columns; tc++)
-                if (dirty[tc]) changed.Set(tc, tr);
+        }
+        finally
+        {
+            if (any) _lock.ExitWriteLock();
         }
 
         return any;

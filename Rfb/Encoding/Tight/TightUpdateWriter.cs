@@ -251,9 +251,7 @@ internal sealed class TightUpdateWriter : IDisposable
         {
             try
             {
-                ReadOnlySpan<byte> image;
-                using (Framebuffer.ReadScope scope = framebuffer.EnterRead())
-                    image = CompressOrShareJpeg(scope, rect, settings);
+                ReadOnlySpan<byte> image = CompressOrShareJpeg(framebuffer, rect, settings);
 
                 if (!image.IsEmpty)
                 {
@@ -291,31 +289,44 @@ internal sealed class TightUpdateWriter : IDisposable
     private readonly ArrayBufferWriter<byte> _sharedJpeg = new(16 * 1024);
 
     /// <summary>Compresses the rectangle, or takes the JPEG another viewer's writer made of the same pixels.</summary>
-    private ReadOnlySpan<byte> CompressOrShareJpeg(Framebuffer.ReadScope scope, Rect rect, TightSettings settings)
+    /// <remarks>
+    /// The shared cache is asked before the framebuffer's read lock is taken: a viewer waiting there for another's
+    /// encoding must not hold the lock, or the publisher (and, behind its waiting write, every other reader) waits too.
+    /// </remarks>
+    private ReadOnlySpan<byte> CompressOrShareJpeg(Framebuffer framebuffer, Rect rect, TightSettings settings)
     {
-        ReadOnlySpan<byte> src = scope.Bgrx[(rect.Y * scope.Stride + rect.X * 4)..];
         SharedEncodingCache? cache = SharedJpegs;
-        if (cache is null)
-            return _encoder.CompressJpeg(src, rect.Width, rect.Height, scope.Stride, settings.JpegQuality, settings.Subsampling);
+        SharedPayloadKey key = default;
+        SharedLookup lookup = SharedLookup.Bypass;
+        if (cache is not null)
+        {
+            key = new SharedPayloadKey(framebuffer.Version, rect, SharedPayloadKind.Jpeg, default, settings.JpegQuality, (int)settings.Subsampling);
+            _sharedJpeg.ResetWrittenCount();
+            lookup = cache.TryWrite(key, _sharedJpeg);
+            if (lookup == SharedLookup.Hit) return _sharedJpeg.WrittenSpan;
+        }
 
-        var key = new SharedPayloadKey(scope.Version, rect, SharedPayloadKind.Jpeg, default, settings.JpegQuality, (int)settings.Subsampling);
-        _sharedJpeg.ResetWrittenCount();
-        SharedLookup lookup = cache.TryWrite(key, _sharedJpeg);
-        if (lookup == SharedLookup.Hit) return _sharedJpeg.WrittenSpan;
         ReadOnlySpan<byte> image;
         try
         {
+            using Framebuffer.ReadScope scope = framebuffer.EnterRead();
+            if (lookup == SharedLookup.Claimed && scope.Version != key.Version)
+            {
+                cache!.Abandon(key);   // the frame moved on since the lookup: these pixels are not the keyed ones
+                lookup = SharedLookup.Bypass;
+            }
+            ReadOnlySpan<byte> src = scope.Bgrx[(rect.Y * scope.Stride + rect.X * 4)..];
             image = _encoder.CompressJpeg(src, rect.Width, rect.Height, scope.Stride, settings.JpegQuality, settings.Subsampling);
         }
         catch
         {
-            if (lookup == SharedLookup.Claimed) cache.Abandon(key);
+            if (lookup == SharedLookup.Claimed) cache!.Abandon(key);
             throw;
         }
         if (lookup == SharedLookup.Claimed)
         {
-            if (image.IsEmpty) cache.Abandon(key);
-            else cache.Publish(key, image);
+            if (image.IsEmpty) cache!.Abandon(key);
+            else cache!.Publish(key, image);
         }
         return image;
     }

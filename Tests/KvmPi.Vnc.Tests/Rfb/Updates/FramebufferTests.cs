@@ -87,6 +87,27 @@ public sealed class FramebufferTests
     }
 
     [Fact]
+    public void TheVersionMovesOncePerChangedFrameHoweverManyTileRowsChanged()
+    {
+        // Viewers key shared encodings by version: a frame that changed in several tile rows must still be one
+        // version, or viewers reading at different moments would never share.
+        const int W = 256, H = 256;
+        var fb = new Framebuffer(W, H);
+        byte[] frame = new byte[W * H * 4];
+        long before = fb.Version;
+        frame[0] = 1;                                   // tile row 0
+        frame[(100 * W + 10) * 4] = 1;                  // tile row 1
+        frame[(255 * W + 255) * 4 + 2] = 1;             // tile row 3
+        var changed = new TileSet(fb.TileColumns, fb.TileRows);
+        Assert.True(fb.Update(frame, W * 4, changed));
+        Assert.Equal(before + 1, fb.Version);
+        Assert.Equal(3, changed.Count);
+
+        Assert.False(fb.Update(frame, W * 4, changed));   // unchanged: same version
+        Assert.Equal(before + 1, fb.Version);
+    }
+
+    [Fact]
     public void UpdateDoesNotClearTheCallersSet()
     {
         var fb = new Framebuffer(128, 64);
