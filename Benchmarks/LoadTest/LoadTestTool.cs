@@ -91,6 +91,19 @@ internal static class LoadTestTool
         {
             int fps = FpsFor(o, content);
             string video = ContentGenerator.Get(content, FramesFor(o, content));
+            // No viewer: what reading, decoding and change detection cost per source frame, in the same run, so the
+            // rows below can be read as that plus the update path.
+            foreach (string which in o.Servers)
+            {
+                using ServerUnderTest server = which == "kvmpi" ? ServerUnderTest.StartKvmPi(video, fps) : ServerUnderTest.StartLibVncServer(lvs, video, fps);
+                Thread.Sleep(TimeSpan.FromSeconds(o.Warmup + 1));
+                double cpu0 = ProcStat.CpuSeconds(server.Pid);
+                var wall = Stopwatch.StartNew();
+                Thread.Sleep(TimeSpan.FromSeconds(o.Seconds));
+                double cpu = ProcStat.CpuSeconds(server.Pid) - cpu0, seconds = wall.Elapsed.TotalSeconds;
+                table.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {content} ({fps}) | no viewer | {server.Name} | | ({fps} source) | {cpu / seconds * 100:F1} | {cpu * 1000 / (seconds * fps):F2} | | | |");
+            }
             foreach (EncodingSetting encoding in o.Encodings)
             {
                 var results = new List<(string Server, Measurement M)>();
@@ -138,8 +151,8 @@ internal static class LoadTestTool
     {
         string probe = NativeTools.Probe();
         var table = new StringBuilder();
-        table.AppendLine("| content (fps) | viewer asks | sent as | viewers | server CPU % | CPU vs 1 viewer | updates/s per viewer (min–max) | vs 1 viewer (min) |");
-        table.AppendLine("|---|---|---|---:|---:|---:|---|---:|");
+        table.AppendLine("| content (fps) | viewer asks | sent as | viewers | server CPU % | CPU vs 1 viewer | updates/s per viewer (min–max) | vs 1 viewer (min) | viewers' CPU % (sum) | viewer CPU ms/update |");
+        table.AppendLine("|---|---|---|---:|---:|---:|---|---:|---:|---:|");
         foreach (string content in o.Contents)
         {
             int fps = FpsFor(o, content);
@@ -160,10 +173,15 @@ internal static class LoadTestTool
                         double cpu = ProcStat.CpuSeconds(server.Pid) - cpu0, seconds = wall.Elapsed.TotalSeconds;
                         var rates = starts.Zip(ends, (s, e) => (e.Updates - s.Updates) / o.Seconds).ToList();
                         double cpuPercent = cpu / seconds * 100;
+                        // The viewers run on the same machine: their own CPU (rfbprobe's, over the same interval)
+                        // tells whether they, not the server, were the limit.
+                        double viewerCpuMs = starts.Zip(ends, (s, e) => (double)(e.CpuMs - s.CpuMs)).Sum();
+                        long updates = starts.Zip(ends, (s, e) => e.Updates - s.Updates).Sum();
+                        double viewerPercent = viewerCpuMs / 1000 / o.Seconds * 100;
                         if (n == 1) { oneCpu = cpuPercent; oneRate = rates[0]; }
                         table.AppendLine(CultureInfo.InvariantCulture,
-                            $"| {content} ({fps}) | {encoding.Name} | {server.ChosenEncoding} | {n} | {cpuPercent:F1} | {cpuPercent / oneCpu:F2}× | {rates.Min():F1}–{rates.Max():F1} | {rates.Min() / oneRate * 100:F0} % |");
-                        Console.Error.WriteLine($"{content} {encoding.Name} {n} viewers: CPU {cpuPercent:F1} %, rates {string.Join(' ', rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))}");
+                            $"| {content} ({fps}) | {encoding.Name} | {server.ChosenEncoding} | {n} | {cpuPercent:F1} | {cpuPercent / oneCpu:F2}× | {rates.Min():F1}–{rates.Max():F1} | {rates.Min() / oneRate * 100:F0} % | {viewerPercent:F1} | {viewerCpuMs / Math.Max(1, updates):F2} |");
+                        Console.Error.WriteLine($"{content} {encoding.Name} {n} viewers: CPU {cpuPercent:F1} %, viewers' CPU {viewerPercent:F1} %, rates {string.Join(' ', rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))}");
                     }
                     finally
                     {

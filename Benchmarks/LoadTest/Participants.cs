@@ -128,18 +128,19 @@ internal sealed class ServerUnderTest : IDisposable
     }
 }
 
-/// <summary>Counters rfbprobe prints on its MARK lines.</summary>
-internal readonly record struct ProbeCounters(long Updates, long Bytes)
+/// <summary>Counters rfbprobe prints on its MARK lines (CpuMs: the viewer's own CPU time so far).</summary>
+internal readonly record struct ProbeCounters(long Updates, long Bytes, long CpuMs)
 {
     public static ProbeCounters Parse(string line)
     {
-        long updates = -1, bytes = -1;
+        long updates = -1, bytes = -1, cpu = -1;
         foreach (string token in line.Split(' '))
         {
             if (token.StartsWith("updates=", StringComparison.Ordinal)) updates = long.Parse(token[8..], CultureInfo.InvariantCulture);
             if (token.StartsWith("bytes_rx=", StringComparison.Ordinal)) bytes = long.Parse(token[9..], CultureInfo.InvariantCulture);
+            if (token.StartsWith("cpu_ms=", StringComparison.Ordinal)) cpu = long.Parse(token[7..], CultureInfo.InvariantCulture);
         }
-        return new ProbeCounters(updates, bytes);
+        return new ProbeCounters(updates, bytes, cpu);
     }
 }
 
