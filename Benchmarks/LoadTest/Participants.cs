@@ -55,7 +55,7 @@ internal sealed class ServerUnderTest : IDisposable
             RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
         };
         foreach (string a in (string[])[dll, "--listen", $"127.0.0.1:{port}", "--video", video, "--fps", fps.ToString(CultureInfo.InvariantCulture),
-                     "--log-level", logLevel, "--keyboard", Path.Combine(scratch, "kbd"), "--mouse", Path.Combine(scratch, "mouse")])
+                     "--log-level", logLevel, "--http", "off", "--keyboard", Path.Combine(scratch, "kbd"), "--mouse", Path.Combine(scratch, "mouse")])
             psi.ArgumentList.Add(a);
         var server = new ServerUnderTest(Process.Start(psi)!, port, "KvmPi.Vnc", scratch);
         server.WaitForPort();
