@@ -17,7 +17,8 @@ namespace KvmPi.Vnc.Benchmarks.LoadTest;
 /// </list>
 /// Options: <c>--contents typing,video,scroll</c> <c>--encodings ZRLE,TightLossless,TightJPEGq8</c>
 /// <c>--seconds N</c> (measured interval) <c>--warmup N</c> <c>--frames N</c> (sequence length)
-/// <c>--fps N</c> (instead of the per-content default) <c>--viewers N</c> <c>--servers kvmpi,libvncserver</c>.
+/// <c>--fps N</c> (instead of the per-content default) <c>--viewers N</c> <c>--servers kvmpi,libvncserver</c>
+/// <c>--kvmpi PATH</c> (a Native AOT kvmpi-vnc to measure instead of this build's dll; see <see cref="ServerUnderTest.KvmPiBinary"/>).
 /// Not a test: nothing is asserted; figures go to docs.
 /// </summary>
 internal static class LoadTestTool
@@ -36,7 +37,7 @@ internal static class LoadTestTool
     {
         if (args.Length == 0 || args[0] is not ("compare" or "viewers" or "stall"))
         {
-            Console.Error.WriteLine("usage: loadtest compare|viewers|stall [--contents A,B] [--encodings A,B] [--seconds N] [--warmup N] [--frames N] [--fps N] [--viewers N] [--servers kvmpi,libvncserver]");
+            Console.Error.WriteLine("usage: loadtest compare|viewers|stall [--contents A,B] [--encodings A,B] [--seconds N] [--warmup N] [--frames N] [--fps N] [--viewers N] [--servers kvmpi,libvncserver] [--kvmpi PATH]");
             return 2;
         }
         var o = new Options();
@@ -53,10 +54,12 @@ internal static class LoadTestTool
                 case "--fps": o.Fps = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--viewers": o.Viewers = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--servers": o.Servers = value.Split(','); break;
+                case "--kvmpi": ServerUnderTest.KvmPiBinary = Path.GetFullPath(value); break;
                 default: throw new ArgumentException("unknown option " + args[i]);
             }
         }
         Console.WriteLine($"# loadtest {string.Join(' ', args)}");
+        Console.WriteLine($"# kvmpi-vnc: {ServerUnderTest.KvmPiBinary ?? "kvmpi-vnc.dll, DOTNET_TieredCompilation=0"}");
         Console.WriteLine($"# {Environment.ProcessorCount} CPUs, load average {File.ReadAllText("/proc/loadavg").Trim()}, {DateTime.UtcNow:u}");
         return args[0] switch
         {
