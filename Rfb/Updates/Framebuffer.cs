@@ -77,56 +77,63 @@ public sealed class Framebuffer
         if (changed.Columns != _columns || changed.Rows != _rows)
             throw new ArgumentException("Tile set does not match this framebuffer's tile grid.", nameof(changed));
 
-        bool any = false;
-        bool[] dirty = _rowDirty;
         try
         {
-            for (int tr = 0; tr < _rows; tr++)
-            {
-                int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
-                Array.Clear(dirty);
-                int dirtyCount = 0;
-                for (int y = y0; y < y1 && dirtyCount < _columns; y++)
-                {
-                    ReadOnlySpan<byte> src = frame.Slice(y * stride, rowBytes);
-                    ReadOnlySpan<byte> cur = _pixels.AsSpan(y * rowBytes, rowBytes);
-                    // Common case, nothing found yet in this tile row: one linear compare of the whole row; only a
-                    // mismatch pays for finding which tiles it falls in.
-                    if (dirtyCount == 0 && BytesEqual(src, cur)) continue;
-                    for (int tc = 0; tc < _columns; tc++)
-                    {
-                        if (dirty[tc]) continue;
-                        int x0 = tc * TileSize * 4;
-                        int n = Math.Min(rowBytes - x0, TileSize * 4);
-                        if (!BytesEqual(src.Slice(x0, n), cur.Slice(x0, n)))
-                        {
-                            dirty[tc] = true;
-                            dirtyCount++;
-                        }
-                    }
-                }
-
-                if (dirtyCount == 0) continue;
-                if (!any)
-                {
-                    _lock.EnterWriteLock();
-                    any = true;
-                    _version++;
-                }
-                for (int tc = 0; tc < _columns; tc++)
-                {
-                    if (!dirty[tc]) continue;
-                    int x0 = tc * TileSize * 4;
-                    int n = Math.Min(rowBytes - x0, TileSize * 4);
-                    for (int y = y0; y < y1; y++)
-                        frame.Slice(y * stride + x0, n).CopyTo(_pixels.AsSpan(y * rowBytes + x0, n));
-                    changed.Set(tc, tr);
-                }
-            }
+            return CompareAndCopy(frame, stride, changed);
         }
         finally
         {
-            if (any) _lock.ExitWriteLock();
+            if (_lock.IsWriteLockHeld) _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The body of <see cref="Update"/>: takes the write lock at the first changed tile row and leaves it held.</summary>
+    private bool CompareAndCopy(ReadOnlySpan<byte> frame, int stride, TileSet changed)
+    {
+        int rowBytes = _width * 4;
+        bool any = false;
+        bool[] dirty = _rowDirty;
+        for (int tr = 0; tr < _rows; tr++)
+        {
+            int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
+            Array.Clear(dirty);
+            int dirtyCount = 0;
+            for (int y = y0; y < y1 && dirtyCount < _columns; y++)
+            {
+                ReadOnlySpan<byte> src = frame.Slice(y * stride, rowBytes);
+                ReadOnlySpan<byte> cur = _pixels.AsSpan(y * rowBytes, rowBytes);
+                // Common case, nothing found yet in this tile row: one linear compare of the whole row; only a
+                // mismatch pays for finding which tiles it falls in.
+                if (dirtyCount == 0 && BytesEqual(src, cur)) continue;
+                for (int tc = 0; tc < _columns; tc++)
+                {
+                    if (dirty[tc]) continue;
+                    int x0 = tc * TileSize * 4;
+                    int n = Math.Min(rowBytes - x0, TileSize * 4);
+                    if (!BytesEqual(src.Slice(x0, n), cur.Slice(x0, n)))
+                    {
+                        dirty[tc] = true;
+                        dirtyCount++;
+                    }
+                }
+            }
+
+            if (dirtyCount == 0) continue;
+            if (!any)
+            {
+                _lock.EnterWriteLock();   // released by Update
+                any = true;
+                _version++;
+            }
+            for (int tc = 0; tc < _columns; tc++)
+            {
+                if (!dirty[tc]) continue;
+                int x0 = tc * TileSize * 4;
+                int n = Math.Min(rowBytes - x0, TileSize * 4);
+                for (int y = y0; y < y1; y++)
+                    frame.Slice(y * stride + x0, n).CopyTo(_pixels.AsSpan(y * rowBytes + x0, n));
+                changed.Set(tc, tr);
+            }
         }
 
         return any;
