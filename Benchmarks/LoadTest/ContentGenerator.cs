@@ -8,12 +8,13 @@ namespace KvmPi.Vnc.Benchmarks.LoadTest;
 /// <summary>
 /// Makes the 1920x1080 captured-desktop Motion-JPEG sequences of the comparison with ImageMagick: typing in a
 /// terminal, scrolling an editor, a video playing in a window. Deterministic (fixed text, seeded plasma), encoded
-/// as an HDMI dongle does (JPEG quality 85, 4:2:2), and cached by recipe, since rendering takes a while.
+/// as an HDMI dongle does (JPEG quality 85, 4:2:2, fixed Huffman tables), and cached by recipe, since rendering
+/// takes a while.
 /// </summary>
 internal static class ContentGenerator
 {
     /// <summary>Bump when a recipe changes, so cached files are regenerated.</summary>
-    private const string RecipeVersion = "v1";
+    private const string RecipeVersion = "v2";   // v2: fixed Huffman tables, as a capture device's encoder
     private const string Font = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
     private const int Width = 1920, Height = 1080;
 
@@ -60,7 +61,9 @@ internal static class ContentGenerator
 
     private static string FramePath(string work, int frame) => Path.Combine(work, $"f{frame:D5}.jpg");
 
-    private static readonly string[] Jpeg = ["-quality", "85", "-sampling-factor", "2x1"];
+    // Hardware MJPEG encoders code every frame with the same (standard) Huffman tables, and often leave them out;
+    // ImageMagick would otherwise optimise them per frame, which no capture device does.
+    private static readonly string[] Jpeg = ["-quality", "85", "-sampling-factor", "2x1", "-define", "jpeg:optimize-coding=false"];
 
     /// <summary>A terminal: 30 lines of earlier output, then a command line typed two characters per frame.</summary>
     private static List<string[]> Typing(string work, int frames)

@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 namespace KvmPi.Vnc.Capture.Mjpeg;
 
 /// <summary>
-/// Decodes whole JPEG images into one reused BGRX buffer with TurboJPEG. Used by <see cref="MjpegFileSource"/>, and by
-/// a V4L2 source later. Not thread-safe: one decoder per capture loop.
+/// Decodes whole JPEG images into one reused BGRX buffer with TurboJPEG, and bands of rows into the same buffer for
+/// <see cref="MjpegFrameDecoder"/>. Not thread-safe: one decoder per capture loop.
 /// </summary>
 /// <remarks>
 /// The buffer only grows (to the largest frame seen), so steady-state decoding allocates nothing. After any failure
@@ -75,6 +75,38 @@ internal sealed unsafe class TurboJpegDecoder : IDisposable
             RenewHandle();
             return JpegDecodeResult.DecodedWithWarning;
         }
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="band"/>, a JPEG as wide as the last image, into <see cref="Pixels"/> from row
+    /// <paramref name="top"/> down, leaving the other rows alone. False (the rows may then hold half a band) when it
+    /// does not fit or libjpeg reports anything, a warning included: the caller then decodes the whole frame.
+    /// </summary>
+    public bool TryDecodeBand(ReadOnlySpan<byte> band, int top)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        fixed (byte* src = band)
+        {
+            var size = new CULong((nuint)band.Length);
+            if (TurboJpegNative.tjDecompressHeader3(_handle, src, size, out int width, out int height, out _, out _) != 0)
+            {
+                Fail();
+                return false;
+            }
+            if (width != Width || top < 0 || height <= 0 || top + height > Height)
+                return false;
+            fixed (byte* dst = _pixels)
+            {
+                if (TurboJpegNative.tjDecompress2(_handle, src, size, dst + (long)top * Stride, width, Stride, height,
+                        TurboJpegNative.PixelFormatBgrx, DecodeFlags) != 0)
+                {
+                    Fail();
+                    return false;
+                }
+            }
+        }
+        LastError = null;
+        return true;
     }
 
     public void Dispose() => _handle.Dispose();

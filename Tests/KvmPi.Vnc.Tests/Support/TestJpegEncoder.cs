@@ -15,21 +15,25 @@ internal static unsafe partial class TestJpegEncoder
     private const int FlagNoRealloc = 1024;  // TJFLAG_NOREALLOC: write into our buffer sized by tjBufSize
 
     /// <summary>Compresses a BGRX image (stride = width * 4).</summary>
-    public static byte[] Encode(ReadOnlySpan<byte> bgrx, int width, int height, int quality = 90)
+    public static byte[] Encode(ReadOnlySpan<byte> bgrx, int width, int height, int quality = 90) =>
+        Encode(bgrx, width, height, quality, Subsampling420);
+
+    /// <summary>Compresses a BGRX image with the given TJSAMP subsampling (0 4:4:4, 1 4:2:2, 2 4:2:0, 3 grey).</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> bgrx, int width, int height, int quality, int subsampling)
     {
         nint handle = tjInitCompress();
         if (handle == 0)
             throw new InvalidOperationException("tjInitCompress failed");
         try
         {
-            var output = new byte[(int)tjBufSize(width, height, Subsampling420).Value];
+            var output = new byte[(int)tjBufSize(width, height, subsampling).Value];
             fixed (byte* src = bgrx)
             fixed (byte* dst = output)
             {
                 byte* jpegBuf = dst;
                 CULong size = new((nuint)output.Length);
                 if (tjCompress2(handle, src, width, width * 4, height, PixelFormatBgrx, &jpegBuf, &size,
-                        Subsampling420, quality, FlagNoRealloc) != 0)
+                        subsampling, quality, FlagNoRealloc) != 0)
                     throw new InvalidOperationException("tjCompress2: " + Marshal.PtrToStringUTF8(tjGetErrorStr2(handle)));
                 return output.AsSpan(0, (int)size.Value).ToArray();
             }
