@@ -13,4 +13,13 @@ public interface IFrameSink
     /// </summary>
     void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg) =>
         OnFrame(bgrx, width, height, stride);
+
+    /// <summary>
+    /// As <see cref="OnJpegFrame(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte})"/>, from a source that
+    /// decoded only what changed: rows outside <paramref name="changedTop"/>..<paramref name="changedBottom"/>
+    /// (exclusive) are those of the frame this sink was given last, so it need not compare them.
+    /// </summary>
+    void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg,
+        int changedTop, int changedBottom) =>
+        OnJpegFrame(bgrx, width, height, stride, jpeg);
 }

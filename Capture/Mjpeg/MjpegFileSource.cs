@@ -5,7 +5,7 @@ namespace KvmPi.Vnc.Capture.Mjpeg;
 
 /// <summary>
 /// Plays a Motion-JPEG file (JPEG images back to back, as an HDMI dongle sends them) in a loop at a fixed rate,
-/// decoding with libjpeg-turbo's TurboJPEG.
+/// decoding with libjpeg-turbo's TurboJPEG, only the rows that changed when it can (<see cref="MjpegFrameDecoder"/>).
 /// </summary>
 /// <remarks>
 /// Stands in for a capture device in development and tests. Behaves like one: frames come at a steady rate, a
@@ -21,7 +21,7 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
     private readonly int _framesPerSecond;
     private readonly ILogger _logger;
     private readonly MjpegStreamReader _reader;
-    private readonly TurboJpegDecoder _decoder;
+    private readonly MjpegFrameDecoder _decoder;
     private readonly SkippedFrameCounter _skipped;
     private readonly Lock _gate = new(); // Dispose against a running tick
     private byte[] _lastDeliveredJpeg;
@@ -48,7 +48,7 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
         _reader = new MjpegStreamReader(OpenFile(path));
         try
         {
-            _decoder = new TurboJpegDecoder();
+            _decoder = new MjpegFrameDecoder();
             _lastDeliveredJpeg = new byte[64 * 1024];
             DecodeFirstFrame();
         }
@@ -93,7 +93,7 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
         try
         {
             lock (_gate)
-                DeliverDecoded(sink);
+                DeliverDecoded(sink, 0, _decoder.Height);   // the sink has no picture from this run yet
 
             using var timer = new PeriodicTimer(TimeSpan.FromTicks(TimeSpan.TicksPerSecond / _framesPerSecond));
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
@@ -216,7 +216,7 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
             CaptureLog.FrameSizeChanged(_logger, Description, oldWidth, oldHeight, _decoder.Width, _decoder.Height);
 
         RememberDelivered(jpeg);
-        DeliverDecoded(sink);
+        DeliverDecoded(sink, _decoder.ChangedTop, _decoder.ChangedBottom);
     }
 
     private MjpegReadResult ReadNextImage(out ReadOnlySpan<byte> jpeg)
@@ -231,12 +231,13 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
         }
     }
 
-    private void DeliverDecoded(IFrameSink sink)
+    /// <summary>Hands the sink the whole picture; only rows <paramref name="changedTop"/>..<paramref name="changedBottom"/> differ from the last one it got.</summary>
+    private void DeliverDecoded(IFrameSink sink, int changedTop, int changedBottom)
     {
         Volatile.Write(ref _width, _decoder.Width);
         Volatile.Write(ref _height, _decoder.Height);
         sink.OnJpegFrame(_decoder.Pixels, _decoder.Width, _decoder.Height, _decoder.Stride,
-            _lastDeliveredJpeg.AsSpan(0, _lastDeliveredJpegLength));
+            _lastDeliveredJpeg.AsSpan(0, _lastDeliveredJpegLength), changedTop, changedBottom);
     }
 
     private void RememberDelivered(ReadOnlySpan<byte> jpeg)

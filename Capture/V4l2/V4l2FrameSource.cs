@@ -32,7 +32,7 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
     private readonly V4l2CaptureSettings _settings;
     private readonly ILogger _logger;
     private readonly SkippedFrameCounter _skipped;
-    private TurboJpegDecoder? _decoder;
+    private MjpegFrameDecoder? _decoder;
     private byte[] _bgrx = [];
     private byte[] _lastJpeg = [];
     private int _lastJpegLength;
@@ -315,7 +315,7 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         ReadOnlySpan<byte> jpeg = data.Slice(start, length);
         if (jpeg.SequenceEqual(_lastJpeg.AsSpan(0, _lastJpegLength))) return;   // static screen: nothing to decode
 
-        _decoder ??= new TurboJpegDecoder();
+        _decoder ??= new MjpegFrameDecoder();
         JpegDecodeResult result = _decoder.Decode(jpeg);
         if (result == JpegDecodeResult.Failed)
         {
@@ -326,10 +326,12 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         if (_lastJpeg.Length < jpeg.Length) _lastJpeg = new byte[Math.Max(jpeg.Length, _lastJpeg.Length * 2)];
         jpeg.CopyTo(_lastJpeg);
         _lastJpegLength = jpeg.Length;
-        Publish(sink, _decoder.Pixels, _decoder.Width, _decoder.Height, _decoder.Stride, jpeg);
+        Publish(sink, _decoder.Pixels, _decoder.Width, _decoder.Height, _decoder.Stride, jpeg,
+            _decoder.ChangedTop, _decoder.ChangedBottom);
     }
 
-    private void Publish(IFrameSink sink, ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg = default)
+    private void Publish(IFrameSink sink, ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg = default,
+        int changedTop = 0, int changedBottom = int.MaxValue)
     {
         if (_reportedNoSignal is not null)
         {
@@ -340,8 +342,16 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         Height = height;
         Delivered++;
         // A decoded JPEG travels along, so the RFB side can pass the capture's own bytes on (Tight JPEG).
-        if (jpeg.IsEmpty) sink.OnFrame(bgrx, width, height, stride);
-        else sink.OnJpegFrame(bgrx, width, height, stride, jpeg);
+        if (jpeg.IsEmpty)
+        {
+            sink.OnFrame(bgrx, width, height, stride);
+            _decoder?.Reset();   // the sink's picture is no longer the decoder's: its next frame must be whole
+        }
+        else
+        {
+            // Only the rows the decoder decoded can differ from the frame before (a partial decode, MjpegFrameDecoder).
+            sink.OnJpegFrame(bgrx, width, height, stride, jpeg, changedTop, Math.Min(height, changedBottom));
+        }
     }
 
     private void ReportNoSignal(IFrameSink sink, string device, string reason)
@@ -350,6 +360,7 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         if (_reportedNoSignal == reason) return;
         _reportedNoSignal = reason;
         _lastJpegLength = 0;   // after the no-signal screen, even an identical frame must be shown again
+        _decoder?.Reset();     // ... and whole
         CaptureLog.NoSignal(_logger, device, reason);
         (sink as INoSignalSink)?.OnNoSignal(device, reason);
     }

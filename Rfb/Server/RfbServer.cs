@@ -61,7 +61,16 @@ public sealed class RfbServer
     /// The JPEG image the frame was decoded from, if any (a Motion-JPEG capture): kept with the frame so viewers that
     /// take Tight JPEG can be sent these bytes instead of a re-encoded frame (MJPEG pass-through).
     /// </param>
-    public void PublishFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> sourceJpeg = default)
+    public void PublishFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> sourceJpeg = default) =>
+        PublishFrame(bgrx, width, height, stride, sourceJpeg, 0, height);
+
+    /// <summary>
+    /// As <see cref="PublishFrame(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte})"/> for a source that knows
+    /// only rows <paramref name="changedTop"/>..<paramref name="changedBottom"/> (exclusive) can differ from the
+    /// frame it published last: change detection looks at those rows only.
+    /// </summary>
+    public void PublishFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> sourceJpeg,
+        int changedTop, int changedBottom)
     {
         Framebuffer framebuffer = _framebuffer;
         if (width != framebuffer.Width || height != framebuffer.Height)
@@ -93,7 +102,7 @@ public sealed class RfbServer
         }
 
         _changed.Clear();
-        bool changed = framebuffer.Update(bgrx, stride, _changed);
+        bool changed = framebuffer.Update(bgrx, stride, _changed, changedTop, changedBottom);
         // Even unchanged pixels get the new image: it decodes to the same contents.
         framebuffer.SetSourceJpeg(sourceJpeg);
         if (!changed) return;

@@ -67,7 +67,15 @@ public sealed class Framebuffer
     /// with the current contents, copies the changed tiles in, and marks them in <paramref name="changed"/>
     /// (which it does not clear first). Returns whether any tile changed. Single publisher only.
     /// </summary>
-    public bool Update(ReadOnlySpan<byte> frame, int stride, TileSet changed)
+    public bool Update(ReadOnlySpan<byte> frame, int stride, TileSet changed) => Update(frame, stride, changed, 0, _height);
+
+    /// <summary>
+    /// As <see cref="Update(ReadOnlySpan{byte}, int, TileSet)"/> for a frame whose source knows that only rows
+    /// <paramref name="changedTop"/>..<paramref name="changedBottom"/> (exclusive) can differ from the current
+    /// contents (a capture that decoded only those): only those rows are compared. <paramref name="frame"/> is still
+    /// the whole frame.
+    /// </summary>
+    public bool Update(ReadOnlySpan<byte> frame, int stride, TileSet changed, int changedTop, int changedBottom)
     {
         ArgumentNullException.ThrowIfNull(changed);
         int rowBytes = _width * 4;
@@ -79,7 +87,7 @@ public sealed class Framebuffer
 
         try
         {
-            return CompareAndCopy(frame, stride, changed);
+            return CompareAndCopy(frame, stride, changed, Math.Max(0, changedTop), Math.Min(_height, changedBottom));
         }
         finally
         {
@@ -87,18 +95,19 @@ public sealed class Framebuffer
         }
     }
 
-    /// <summary>The body of <see cref="Update"/>: takes the write lock at the first changed tile row and leaves it held.</summary>
-    private bool CompareAndCopy(ReadOnlySpan<byte> frame, int stride, TileSet changed)
+    /// <summary>The body of <see cref="Update(ReadOnlySpan{byte}, int, TileSet, int, int)"/>: takes the write lock at the first changed tile row and leaves it held.</summary>
+    private bool CompareAndCopy(ReadOnlySpan<byte> frame, int stride, TileSet changed, int changedTop, int changedBottom)
     {
         int rowBytes = _width * 4;
         bool any = false;
         bool[] dirty = _rowDirty;
-        for (int tr = 0; tr < _rows; tr++)
+        for (int tr = changedTop / TileSize; tr < _rows && tr * TileSize < changedBottom; tr++)
         {
             int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
             Array.Clear(dirty);
             int dirtyCount = 0;
-            for (int y = y0; y < y1 && dirtyCount < _columns; y++)
+            // Rows outside the changed band equal the contents, so a changed tile's copy below may include them.
+            for (int y = Math.Max(y0, changedTop); y < Math.Min(y1, changedBottom) && dirtyCount < _columns; y++)
             {
                 ReadOnlySpan<byte> src = frame.Slice(y * stride, rowBytes);
                 ReadOnlySpan<byte> cur = _pixels.AsSpan(y * rowBytes, rowBytes);

@@ -32,6 +32,14 @@ internal sealed class FramePublisher(RfbServer server) : IFrameSink, INoSignalSi
         _firstPicture.TrySetResult();
     }
 
+    /// <summary>The capture decoded only rows <paramref name="changedTop"/>..<paramref name="changedBottom"/>: change detection looks only there.</summary>
+    public void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg,
+        int changedTop, int changedBottom)
+    {
+        server.PublishFrame(bgrx, width, height, stride, jpeg, changedTop, changedBottom);
+        _firstPicture.TrySetResult();
+    }
+
     public void OnNoSignal(string device, string reason)
     {
         int width = server.Width, height = server.Height;

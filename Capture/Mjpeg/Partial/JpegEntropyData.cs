@@ -59,15 +59,4 @@ internal sealed class JpegEntropyData
         Length = n;
         return true;
     }
-
-    /// <summary>Makes this hold the same data as <paramref name="other"/>.</summary>
-    public void CopyFrom(JpegEntropyData other)
-    {
-        int needed = other.Length + Padding;
-        if (_bytes.Length < needed) _bytes = new byte[needed + needed / 4];
-        other._bytes.AsSpan(0, needed).CopyTo(_bytes);
-        Length = other.Length;
-    }
-
-    public void Clear() => Length = 0;
 }

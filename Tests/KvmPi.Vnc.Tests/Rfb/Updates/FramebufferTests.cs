@@ -86,6 +86,34 @@ public sealed class FramebufferTests
         Assert.Equal(frame, copy);
     }
 
+    [Theory]
+    [InlineData(96, 112)]    // inside tile row 1
+    [InlineData(60, 70)]     // across tile rows 0 and 1
+    [InlineData(140, 150)]   // the partial last tile row
+    public void ABandUpdateComparesOnlyItsRowsAndCopiesWholeTiles(int top, int bottom)
+    {
+        const int W = 200, H = 150;
+        var fb = new Framebuffer(W, H);
+        var changed = new TileSet(fb.TileColumns, fb.TileRows);
+        byte[] frame = new byte[W * H * 4];
+        // A change inside the band (marked) and one outside it (not looked at: the source vouched for those rows).
+        frame[(top * W + 70) * 4] = 9;
+        frame[((bottom - 1) * W + 190) * 4] = 9;
+        int outside = top >= 64 ? 0 : 149;
+        frame[(outside * W + 10) * 4] = 9;
+        Assert.True(fb.Update(frame, W * 4, changed, top, bottom));
+        Assert.True(changed.Contains(1, top / 64));
+        Assert.True(changed.Contains(2, (bottom - 1) / 64));
+        Assert.False(changed.Contains(0, outside / 64));
+        Assert.Equal(2, changed.Count);
+
+        // Nothing in the band changed: nothing marked, even with differences outside it.
+        changed.Clear();
+        Assert.False(fb.Update(frame, W * 4, changed, top, bottom));
+        Assert.False(fb.Update(frame, W * 4, changed, 0, 0));
+        Assert.True(changed.IsEmpty);
+    }
+
     [Fact]
     public void TheVersionMovesOncePerChangedFrameHoweverManyTileRowsChanged()
     {
