@@ -37,7 +37,7 @@ public class PartialDecodeBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        Console.WriteLine($"// {Content} ChangedRowsOnly={ChangedRowsOnly}: {_decoder.PartialDecodes} partial, {_decoder.WholeDecodes} whole decodes");
+        Console.WriteLine($"// {Content} ChangedRowsOnly={ChangedRowsOnly}: {_decoder.PartialDecodes} partial, {_decoder.WholeDecodes} whole decodes, {_decoder.IndexedFrames} indexed");
         _decoder.Dispose();
     }
 
@@ -73,6 +73,6 @@ public class PartialDecodeBenchmarks
                 if (whole.Decode(frames[i]) != partial.Decode(frames[i]) || !whole.Pixels.SequenceEqual(partial.Pixels))
                     throw new InvalidOperationException($"frame {i}: the partial decode differs from the whole decode");
             }
-        Console.WriteLine($"// verified {frames.Length} frames x2: {partial.PartialDecodes} partial, {partial.WholeDecodes} whole, pixels identical");
+        Console.WriteLine($"// verified {frames.Length} frames x2: {partial.PartialDecodes} partial, {partial.WholeDecodes} whole ({partial.IndexedFrames} indexed), pixels identical");
     }
 }

@@ -71,6 +71,9 @@ internal sealed class MjpegFrameDecoder : IDisposable
     public long PartialDecodes { get; private set; }
     public long WholeDecodes { get; private set; }
 
+    /// <summary>Whole frames whose Huffman codes were walked to index them (the cost of a partial decode later).</summary>
+    public long IndexedFrames { get; private set; }
+
     /// <summary>Decodes <paramref name="jpeg"/>; on success <see cref="Pixels"/> is the whole new picture.</summary>
     /// <remarks>On <see cref="JpegDecodeResult.Failed"/> the picture is undefined, as with <see cref="TurboJpegDecoder.Decode"/>.</remarks>
     public JpegDecodeResult Decode(ReadOnlySpan<byte> jpeg)
@@ -114,6 +117,7 @@ internal sealed class MjpegFrameDecoder : IDisposable
             (_rowStart, _nextRowStart) = (_nextRowStart, _rowStart);
             (_rowDc, _nextRowDc) = (_nextRowDc, _rowDc);
             _indexed = true;
+            IndexedFrames++;
         }
         RememberHeader(jpeg[.._layout.ScanStart]);
         (_previous, _current) = (_current, _previous);

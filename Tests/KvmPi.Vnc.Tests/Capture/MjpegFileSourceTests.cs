@@ -84,6 +84,41 @@ public sealed class MjpegFileSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task TypingIsDecodedOnlyWhereItChangedAndTheSinkIsToldWhichRows()
+    {
+        // A backdrop with a "character" added per frame at rows 40..47 (4:2:2 MCU rows are 8 pixels high).
+        const int W = 96, H = 80;
+        byte[] pixels = new byte[W * H * 4];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 7 % 251);
+        var jpegs = new List<byte[]>();
+        for (int f = 0; f < 4; f++)
+        {
+            if (f > 0) pixels.AsSpan((40 * W + 8 * f) * 4, 16).Fill(255);
+            jpegs.Add(TestJpegEncoder.Encode(pixels, W, H, 85, 1));
+        }
+        string path = Write("typing.mjpeg", [.. jpegs.SelectMany(j => j)]);
+
+        using var source = new MjpegFileSource(path, 200, NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        using var cts = new CancellationTokenSource();
+        Task run = source.RunAsync(sink, cts.Token);
+        await sink.WaitForFramesAsync(4, Patience);
+        await cts.CancelAsync();
+        await run;
+
+        IReadOnlyList<RecordedFrame> frames = sink.Frames;
+        using var whole = new TurboJpegDecoder();
+        for (int f = 0; f < 4; f++)
+        {
+            whole.Decode(jpegs[f]);
+            Assert.True(whole.Pixels.SequenceEqual(frames[f].Bgrx), $"frame {f} differs from a whole decode");
+        }
+        Assert.Equal((0, H), (frames[0].ChangedTop, frames[0].ChangedBottom));   // the first frame: everything
+        for (int f = 1; f < 4; f++)
+            Assert.Equal((40, 48), (frames[f].ChangedTop, frames[f].ChangedBottom));
+    }
+
+    [Fact]
     public async Task IdenticalFramesAreNotDeliveredAgain()
     {
         byte[] a = TestJpegEncoder.Solid(32, 32, 10, 20, 30);

@@ -15,14 +15,22 @@ internal sealed class RecordingFrameSink : IFrameSink
 
     public IReadOnlyList<RecordedFrame> Frames { get { lock (_gate) return [.. _frames]; } }
 
-    public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride)
+    public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride) =>
+        Record(bgrx, width, height, stride, 0, height);
+
+    /// <summary>Records the rows the source said changed, too.</summary>
+    public void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg,
+        int changedTop, int changedBottom) =>
+        Record(bgrx, width, height, stride, changedTop, changedBottom);
+
+    private void Record(ReadOnlySpan<byte> bgrx, int width, int height, int stride, int changedTop, int changedBottom)
     {
         var pixels = new byte[width * height * 4];
         for (int y = 0; y < height; y++)
             bgrx.Slice(y * stride, width * 4).CopyTo(pixels.AsSpan(y * width * 4));
         lock (_gate)
         {
-            _frames.Add(new RecordedFrame(width, height, pixels, _clock.Elapsed));
+            _frames.Add(new RecordedFrame(width, height, pixels, _clock.Elapsed) { ChangedTop = changedTop, ChangedBottom = changedBottom });
             if (_waiter is not null && _frames.Count >= _waitingFor)
                 _waiter.TrySetResult();
         }
@@ -46,6 +54,10 @@ internal sealed class RecordingFrameSink : IFrameSink
 
 internal sealed record RecordedFrame(int Width, int Height, byte[] Bgrx, TimeSpan ArrivedAfter)
 {
+    /// <summary>The rows the source said can differ from the frame before (all of them unless it said otherwise).</summary>
+    public int ChangedTop { get; init; }
+    public int ChangedBottom { get; init; } = int.MaxValue;
+
     /// <summary>Red, green and blue of the pixel at (x, y).</summary>
     public (byte R, byte G, byte B) PixelAt(int x, int y)
     {

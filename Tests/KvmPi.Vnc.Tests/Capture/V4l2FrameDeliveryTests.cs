@@ -64,6 +64,33 @@ public class V4l2FrameDeliveryTests
     }
 
     [Fact]
+    public void MjpegFramesReportTheRowsThatChangedUntilAnotherPictureWasShown()
+    {
+        using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        byte[] pixels = new byte[64 * 32 * 4];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 13 % 241);
+        byte[] a = TestJpegEncoder.Encode(pixels, 64, 32, 85, 1);
+        pixels.AsSpan((17 * 64 + 20) * 4, 12).Fill(255);   // rows 16..23 of 4:2:2 MCUs
+        byte[] b = TestJpegEncoder.Encode(pixels, 64, 32, 85, 1);
+        V4l2PixFormat mjpg = Format(FourCc.Mjpeg, 64, 32);
+
+        source.Deliver(a, mjpg, Bt709Limited, sink);
+        source.Deliver(b, mjpg, Bt709Limited, sink);
+        source.Deliver(new byte[16 * 4 * 2], Format(FourCc.Yuyv, 16, 4), Bt709Limited, sink);   // another picture
+        source.Deliver(a, mjpg, Bt709Limited, sink);
+        source.Deliver(b, mjpg, Bt709Limited, sink);
+
+        IReadOnlyList<RecordedFrame> f = sink.Frames;
+        Assert.Equal(5, f.Count);
+        Assert.Equal((0, 32), (f[0].ChangedTop, f[0].ChangedBottom));
+        Assert.Equal((16, 24), (f[1].ChangedTop, f[1].ChangedBottom));
+        Assert.Equal((0, 32), (f[3].ChangedTop, f[3].ChangedBottom));   // after the YUV frame: whole again
+        Assert.Equal((16, 24), (f[4].ChangedTop, f[4].ChangedBottom));
+        Assert.Equal(f[1].Bgrx, f[4].Bgrx);
+    }
+
+    [Fact]
     public void YuyvFramesAreConvertedWithTheGivenRangeAndShortOnesSkipped()
     {
         using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
