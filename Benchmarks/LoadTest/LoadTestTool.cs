@@ -14,11 +14,14 @@ namespace KvmPi.Vnc.Benchmarks.LoadTest;
 /// bytes on the wire per frame delivered, side by side.</item>
 /// <item><c>viewers</c>: server CPU with 1 and with N viewers of the same content, and the updates each gets.</item>
 /// <item><c>stall</c>: server memory while one viewer stops reading for the write timeout and another watches.</item>
+/// <item><c>bytes</c>: the contents through KvmPi's encoders in process (no server): bytes per update, deterministic
+/// (EncodedBytesTool).</item>
 /// </list>
 /// Options: <c>--contents typing,video,scroll</c> <c>--encodings ZRLE,TightLossless,TightJPEGq8</c>
 /// <c>--seconds N</c> (measured interval) <c>--warmup N</c> <c>--frames N</c> (sequence length)
 /// <c>--fps N</c> (instead of the per-content default) <c>--viewers N</c> <c>--servers kvmpi,libvncserver</c>
 /// <c>--kvmpi PATH</c> (a Native AOT kvmpi-vnc to measure instead of this build's dll; see <see cref="ServerUnderTest.KvmPiBinary"/>).
+/// <c>--step N</c> and <c>--level N</c> (bytes: every N-th frame an update; compression level).
 /// Not a test: nothing is asserted; figures go to docs.
 /// </summary>
 internal static class LoadTestTool
@@ -31,13 +34,14 @@ internal static class LoadTestTool
         public int? Frames, Fps;
         public int Viewers = 8;
         public string[] Servers = ["kvmpi", "libvncserver"];
+        public int Step = 1, Level = 3;
     }
 
     public static int Run(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("compare" or "viewers" or "stall"))
+        if (args.Length == 0 || args[0] is not ("compare" or "viewers" or "stall" or "bytes"))
         {
-            Console.Error.WriteLine("usage: loadtest compare|viewers|stall [--contents A,B] [--encodings A,B] [--seconds N] [--warmup N] [--frames N] [--fps N] [--viewers N] [--servers kvmpi,libvncserver] [--kvmpi PATH]");
+            Console.Error.WriteLine("usage: loadtest compare|viewers|stall|bytes [--contents A,B] [--encodings A,B] [--seconds N] [--warmup N] [--frames N] [--fps N] [--viewers N] [--servers kvmpi,libvncserver] [--kvmpi PATH] [--step N] [--level N]");
             return 2;
         }
         var o = new Options();
@@ -55,6 +59,8 @@ internal static class LoadTestTool
                 case "--viewers": o.Viewers = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--servers": o.Servers = value.Split(','); break;
                 case "--kvmpi": ServerUnderTest.KvmPiBinary = Path.GetFullPath(value); break;
+                case "--step": o.Step = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--level": o.Level = int.Parse(value, CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException("unknown option " + args[i]);
             }
         }
@@ -65,6 +71,7 @@ internal static class LoadTestTool
         {
             "compare" => Compare(o),
             "viewers" => Viewers(o),
+            "bytes" => EncodedBytesTool.Run(o.Contents, o.Step, o.Frames, o.Level),
             _ => Stall(o),
         };
     }

@@ -33,13 +33,18 @@ namespace KvmPi.Vnc.Rfb.Encoding;
 /// bytes: the three bytes that carry them, in wire order (the rule TigerVNC's decoder applies; for noVNC's RGBX
 /// this is R, G, B). Otherwise it is a full PIXEL. Runs continue from one row of a tile to the next.
 /// Every tile takes the subencoding that is smallest before compression (palette up to 127 colours, as TigerVNC's
-/// encoder limits it), which also keeps the deflate input small.
+/// encoder limits it), which also keeps the deflate input small; except that sharp tiles (text) prefer plain RLE,
+/// which deflates better there (see <see cref="EncodeTile"/>).
 /// One instance per session: the zlib stream must never be shared or reset without the client knowing. Not
 /// thread-safe. Dispose releases the native deflate state.
 /// </remarks>
 public sealed class ZrleEncoder : IRectEncoder, IDisposable
 {
     private const int TileSize = 64;
+
+    // A step in green of more than 6/32 of its range between neighbours is an edge; a tile with an edge for at
+    // least every 64th pixel is "sharp" (text, window borders), where plain RLE deflates better than raw pixels.
+    private const int EdgeStep = 6, EdgeStepOf = 32, SharpPixelsPerEdge = 64;
 
     // rfbproto ZRLE: palette RLE subencodings 130..255 carry 2..127 colours.
     private const int MaxPalette = 127;
@@ -75,10 +80,9 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
     private PixelFormat _format;
 
     /// <param name="compressionLevel">
-    /// zlib level 0..9. Default 2: 941 MB/s at ratio 11.2 on a desktop frame, against 469 MB/s at 12.7 for level 6
-    /// (stack-notes §2); the level cannot change for the life of the stream.
+    /// zlib level 0..9 (see <see cref="ZlibLevelFor"/>); the level cannot change for the life of the stream.
     /// </param>
-    public ZrleEncoder(int compressionLevel = 2)
+    public ZrleEncoder(int compressionLevel = 4)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(compressionLevel);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(compressionLevel, 9);
@@ -87,6 +91,17 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
     }
 
     public EncodingType Encoding => EncodingType.Zrle;
+
+    /// <summary>
+    /// The zlib level for a viewer's compression level (0..9, or −1 when it sent none, taken as 2 as Tight does).
+    /// .NET's zlib is zlib-ng, about twice as fast as zlib at each level (stack-notes §2), and libvncserver always
+    /// compresses ZRLE at zlib's default level 6; so levels from 3 up get zlib-ng's 6 or more, which costs less CPU
+    /// than libvncserver spends and no more bytes. zlib-ng's level 1 ("quick") and 3 compress worse than its 2
+    /// (ratio 8.5 and 10.8 against 11.2 on a desktop frame), so they are skipped.
+    /// </summary>
+    public static int ZlibLevelFor(int compressLevel) => ZlibLevels[compressLevel < 0 ? 2 : Math.Min(compressLevel, 9)];
+
+    private static ReadOnlySpan<byte> ZlibLevels => [2, 2, 4, 6, 6, 7, 7, 8, 9, 9];
 
     public int CompressionLevel { get; }
 
@@ -203,6 +218,7 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
         NewPaletteGeneration();
 
         // One pass: runs (row-major through the tile) and the palette, looked up once per run.
+        int gs = _format.GreenShift, gm = _format.GreenMax, edge = gm * EdgeStep / EdgeStepOf, edges = 0;
         int colours = 0;
         bool overflow = false;
         long plainRle = 1, paletteRle = 1;
@@ -219,6 +235,8 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
                 uint p = row[x];
                 if (p != prev || runLength == 0)
                 {
+                    int dg = (int)((p >> gs) & gm) - (int)((prev >> gs) & gm);
+                    if (dg > edge || dg < -edge) edges++;
                     if (runLength > 0)
                     {
                         plainRle += cp + RunBytes(runLength);
@@ -249,9 +267,14 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
             return 1 + WriteCPixel(px[0], dst[1..]);
         }
 
+        // Sizes before deflate decide, except that a sharp tile of too many colours for a palette never goes raw: on
+        // the load tool's captured text (JPEG noise around every glyph) plain RLE then deflates 4–9 % smaller than the
+        // raw pixels would, even where it is larger before deflate; on smooth noisy video raw pixels deflate best, as
+        // their size says.
         long raw = 1 + (long)count * cp;
-        long best = Math.Min(raw, plainRle);
-        int choice = best == plainRle && plainRle < raw ? 128 : 0;
+        bool sharp = overflow && edges * SharpPixelsPerEdge >= count;
+        long best = sharp ? plainRle : Math.Min(raw, plainRle);
+        int choice = sharp || plainRle < raw ? 128 : 0;
         if (!overflow)
         {
             paletteRle += colours * cp;

@@ -110,6 +110,42 @@ public sealed class TightEncoderTests : IDisposable
     }
 
     [Fact]
+    public void GradientFilterResidualsAreGolden()
+    {
+        // 2 × 2 RGB. Row 0 predicts from the left only, column 0 from above only; the last pixel from
+        // left + above − above-left, clamped: red 5 + 5 − 250 → 0, blue 250 + 250 − 10 → 255. Residuals are mod 256.
+        byte[] rgb = [250, 20, 10, 5, 22, 250, 5, 21, 250, 7, 25, 5];
+        TightEncoder.GradientFilter(rgb, 2, 2);
+        Assert.Equal(new byte[] { 250, 20, 10, 11, 2, 240, 11, 1, 240, 7, 2, 6 }, rgb);
+    }
+
+    [Fact]
+    public void SmoothFullColourGoesThroughTheGradientFilter()
+    {
+        // A smooth ramp with more than 256 colours: stream 0, explicit filter, filter 2; decoded exactly.
+        var px = new uint[64 * 64];
+        for (int y = 0; y < 64; y++)
+            for (int x = 0; x < 64; x++)
+                px[y * 64 + x] = (uint)(x * 4) | (uint)(y * 4) << 8 | (uint)((x + y) * 2) << 16;
+        byte[] bytes = Encode(px, 64, 64, Rgbx);
+        Assert.Equal(new byte[] { 0x40, 0x02 }, bytes[..2]);
+        Assert.Equal("gradient", _decoder.LastKind);
+    }
+
+    [Fact]
+    public void SharpFullColourIsNotFiltered()
+    {
+        // Text-like: hard steps between dark and light with many shades; the filter's residuals would not deflate
+        // better than the pixels, so they go as they are (stream 0, no filter byte).
+        var px = new uint[64 * 64];
+        for (int i = 0; i < px.Length; i++)
+            px[i] = (i * 7 % 13) < 6 ? (uint)(i % 250) : 0xFFFFFFu - (uint)(i % 251);
+        byte[] bytes = Encode(px, 64, 64, Rgbx);
+        Assert.Equal(0x00, bytes[0]);
+        Assert.Equal("copy", _decoder.LastKind);
+    }
+
+    [Fact]
     public void LargerDataGoesThroughPersistentStreamsWithSyncFlush()
     {
         uint[] photo = TestImages.Make(TestImages.Kind.Photographic, 64, 32, 1);

@@ -96,6 +96,25 @@ internal sealed class TightDecoder : IDisposable
                     }
                 }
             }
+            else if (filter == 2 && tpixel)
+            {
+                // rfbproto gradient filter: each channel is the residual from left + above − above-left, clamped.
+                LastKind = "gradient";
+                byte[] data = ReadData(payload, ref at, stream, width * height * 3);
+                var rgb = new byte[data.Length];
+                int row = width * 3;
+                for (int y = 0; y < height; y++)
+                    for (int i = 0; i < row; i++)
+                    {
+                        int left = i >= 3 ? rgb[y * row + i - 3] : 0;
+                        int up = y > 0 ? rgb[(y - 1) * row + i] : 0;
+                        int upLeft = y > 0 && i >= 3 ? rgb[(y - 1) * row + i - 3] : 0;
+                        int prediction = Math.Clamp(left + up - upLeft, 0, 255);
+                        rgb[y * row + i] = (byte)(data[y * row + i] + prediction);
+                    }
+                int d = 0;
+                for (int i = 0; i < pixels.Length; i++) pixels[i] = ReadTPixel(rgb, ref d, pf, tpixel);
+            }
             else
             {
                 throw new InvalidDataException($"Filter {filter} not expected from this server.");
