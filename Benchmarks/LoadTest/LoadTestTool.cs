@@ -17,7 +17,8 @@ namespace KvmPi.Vnc.Benchmarks.LoadTest;
 /// <item><c>bytes</c>: the contents through KvmPi's encoders in process (no server): bytes per update, deterministic
 /// (EncodedBytesTool).</item>
 /// </list>
-/// Options: <c>--contents typing,video,scroll</c> <c>--encodings ZRLE,TightLossless,TightJPEGq8</c>
+/// Options: <c>--contents typing,video,scroll</c> <c>--encodings ZRLE,TightLossless,TightJPEGq8</c> (also Hextile, Raw,
+/// and CopyRect+ZRLE, CopyRect+TightLossless, CopyRect+TightJPEGq8: the viewer lists CopyRect too)
 /// <c>--seconds N</c> (measured interval) <c>--warmup N</c> <c>--frames N</c> (sequence length)
 /// <c>--fps N</c> (instead of the per-content default) <c>--viewers N</c> <c>--servers kvmpi,libvncserver</c>
 /// <c>--kvmpi PATH</c> (a Native AOT kvmpi-vnc to measure instead of this build's dll; see <see cref="ServerUnderTest.KvmPiBinary"/>).
@@ -82,8 +83,13 @@ internal static class LoadTestTool
     /// fixed so that the cached sequences are reused whatever the options.</summary>
     private static int FramesFor(Options o, string content) => o.Frames ?? content switch { "typing" => 240, "video" => 110, _ => 60 };
 
-    private readonly record struct Measurement(string Encoding, double Seconds, long Updates, long Bytes, double CpuSeconds)
+    private readonly record struct Measurement(string Encoding, double Seconds, long Updates, long Bytes, double CpuSeconds,
+        long CopyRects = 0, double PsnrMin = double.NaN, double PsnrAvg = double.NaN, long FramesShown = 0)
     {
+        /// <summary>Bytes per source frame the viewer came to show (an update that only refines a picture, such as a lossless refresh, shows none).</summary>
+        public double KiBPerFrameShown => FramesShown == 0 ? double.NaN : Bytes / 1024.0 / FramesShown;
+        public string Psnr => double.IsNaN(PsnrMin) ? "" : string.Create(CultureInfo.InvariantCulture, $"{PsnrMin:F1} / {PsnrAvg:F1}");
+        public double CopyRectsPerFrame => Updates == 0 ? 0 : (double)CopyRects / Updates;
         public double Fps => Updates / Seconds;
         public double CpuMsPerFrame => Updates == 0 ? double.NaN : CpuSeconds * 1000 / Updates;
         public double KiBPerFrame => Updates == 0 ? double.NaN : Bytes / 1024.0 / Updates;
@@ -95,8 +101,9 @@ internal static class LoadTestTool
         string probe = NativeTools.Probe();
         string lvs = NativeTools.LibVncServerProgram();
         var table = new StringBuilder();
-        table.AppendLine("| content (fps) | viewer asks | server | sent as | frames/s | CPU % | CPU ms/frame | KiB/frame | CPU ratio | bytes ratio |");
-        table.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|");
+        table.AppendLine("| content (fps) | viewer asks | server | sent as | frames/s | CPU % | CPU ms/frame | KiB/frame | CPU ratio | bytes ratio | PSNR dB min / avg | frames shown/s | KiB/frame shown | CopyRects/frame | bytes/frame shown vs without CopyRect |");
+        table.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var measured = new Dictionary<(string Content, string Encoding, string Server), Measurement>();
         foreach (string content in o.Contents)
         {
             int fps = FpsFor(o, content);
@@ -114,14 +121,16 @@ internal static class LoadTestTool
                 table.AppendLine(CultureInfo.InvariantCulture,
                     $"| {content} ({fps}) | no viewer | {server.Name} | | ({fps} source) | {cpu / seconds * 100:F1} | {cpu * 1000 / (seconds * fps):F2} | | | |");
             }
+            string referenceFrames = ReferenceFrames.Get(video);
             foreach (EncodingSetting encoding in o.Encodings)
             {
                 var results = new List<(string Server, Measurement M)>();
                 foreach (string which in o.Servers)
                 {
                     using ServerUnderTest server = which == "kvmpi" ? ServerUnderTest.StartKvmPi(video, fps) : ServerUnderTest.StartLibVncServer(lvs, video, fps);
-                    Measurement m = MeasureOne(server, probe, encoding, o);
+                    Measurement m = MeasureOne(server, probe, encoding, o, referenceFrames);
                     results.Add((server.Name, m));
+                    measured[(content, encoding.Name, server.Name)] = m;
                     Console.Error.WriteLine($"{content} {encoding.Name} {server.Name}: {m}");
                 }
                 Measurement? reference = results.Count > 1 ? results[^1].M : null;
@@ -129,8 +138,10 @@ internal static class LoadTestTool
                 {
                     string cpuRatio = reference is { } r && name != "libvncserver" ? (m.CpuMsPerFrame / r.CpuMsPerFrame).ToString("F2", CultureInfo.InvariantCulture) : "";
                     string byteRatio = reference is { } r2 && name != "libvncserver" ? (m.KiBPerFrame / r2.KiBPerFrame).ToString("F2", CultureInfo.InvariantCulture) : "";
+                    string vsPlain = encoding.WithoutCopyRect is { } plain && measured.TryGetValue((content, plain, name), out Measurement p)
+                        ? (m.KiBPerFrameShown / p.KiBPerFrameShown).ToString("F2", CultureInfo.InvariantCulture) : "";
                     table.AppendLine(CultureInfo.InvariantCulture,
-                        $"| {content} ({fps}) | {encoding.Name} | {name} | {m.Encoding} | {m.Fps:F1} | {m.CpuPercent:F1} | {m.CpuMsPerFrame:F2} | {m.KiBPerFrame:F1} | {cpuRatio} | {byteRatio} |");
+                        $"| {content} ({fps}) | {encoding.Name} | {name} | {m.Encoding} | {m.Fps:F1} | {m.CpuPercent:F1} | {m.CpuMsPerFrame:F2} | {m.KiBPerFrame:F1} | {cpuRatio} | {byteRatio} | {m.Psnr} | {m.FramesShown / m.Seconds:F1} | {m.KiBPerFrameShown:F1} | {m.CopyRectsPerFrame:F2} | {vsPlain} |");
                 }
             }
         }
@@ -138,9 +149,9 @@ internal static class LoadTestTool
         return 0;
     }
 
-    private static Measurement MeasureOne(ServerUnderTest server, string probe, EncodingSetting encoding, Options o)
+    private static Measurement MeasureOne(ServerUnderTest server, string probe, EncodingSetting encoding, Options o, string? reference = null)
     {
-        using var viewer = new ProbeViewer(probe, server.Port, encoding, o.Warmup, o.Seconds);
+        using var viewer = new ProbeViewer(probe, server.Port, encoding, o.Warmup, o.Seconds, reference);
         ProbeCounters start = Wait(viewer.Started, viewer, o.Warmup + 40);
         double cpu0 = ProcStat.CpuSeconds(server.Pid);
         var wall = Stopwatch.StartNew();
@@ -148,7 +159,8 @@ internal static class LoadTestTool
         double cpu1 = ProcStat.CpuSeconds(server.Pid);
         double seconds = wall.Elapsed.TotalSeconds;
         string sentAs = server.Name == "KvmPi.Vnc" ? server.ChosenEncoding ?? "?" : encoding.Name.Split(' ')[0];
-        return new Measurement(sentAs, seconds, end.Updates - start.Updates, end.Bytes - start.Bytes, cpu1 - cpu0);
+        return new Measurement(sentAs, seconds, end.Updates - start.Updates, end.Bytes - start.Bytes, cpu1 - cpu0,
+            end.CopyRects - start.CopyRects, end.PsnrMin, end.PsnrAvg, end.FramesShown);
     }
 
     private static ProbeCounters Wait(Task<ProbeCounters> task, ProbeViewer viewer, double seconds)

@@ -13,7 +13,7 @@ internal static class NativeTools
 {
     public static string LibVncServerProgram() => Build("lvs-mjpeg.c", "libvncserver", "-ldl");
 
-    public static string Probe() => Build("rfbprobe.c", "libvncclient");
+    public static string Probe() => Build("rfbprobe.c", "libvncclient", "-lm");
 
     private static string Build(string source, string package, params string[] extra)
     {

@@ -141,19 +141,36 @@ internal sealed class ServerUnderTest : IDisposable
     }
 }
 
-/// <summary>Counters rfbprobe prints on its MARK lines (CpuMs: the viewer's own CPU time so far).</summary>
-internal readonly record struct ProbeCounters(long Updates, long Bytes, long CpuMs)
+/// <summary>
+/// Counters rfbprobe prints on its MARK lines (CpuMs: the viewer's own CPU time so far); the PSNR figures (with
+/// reference frames) are over the updates since the previous MARK, NaN without them.
+/// </summary>
+internal readonly record struct ProbeCounters(long Updates, long Bytes, long CpuMs, long CopyRects = 0, double PsnrMin = double.NaN,
+    double PsnrAvg = double.NaN, long FramesShown = 0)
 {
     public static ProbeCounters Parse(string line)
     {
-        long updates = -1, bytes = -1, cpu = -1;
+        long updates = -1, bytes = -1, cpu = -1, copyRects = 0, psnrCount = 0, shown = 0;
+        double psnrMin = double.NaN, psnrAvg = double.NaN;
         foreach (string token in line.Split(' '))
         {
-            if (token.StartsWith("updates=", StringComparison.Ordinal)) updates = long.Parse(token[8..], CultureInfo.InvariantCulture);
-            if (token.StartsWith("bytes_rx=", StringComparison.Ordinal)) bytes = long.Parse(token[9..], CultureInfo.InvariantCulture);
-            if (token.StartsWith("cpu_ms=", StringComparison.Ordinal)) cpu = long.Parse(token[7..], CultureInfo.InvariantCulture);
+            int eq = token.IndexOf('=');
+            if (eq < 0) continue;
+            string value = token[(eq + 1)..];
+            switch (token[..eq])
+            {
+                case "updates": updates = long.Parse(value, CultureInfo.InvariantCulture); break;
+                case "bytes_rx": bytes = long.Parse(value, CultureInfo.InvariantCulture); break;
+                case "cpu_ms": cpu = long.Parse(value, CultureInfo.InvariantCulture); break;
+                case "copyrects": copyRects = long.Parse(value, CultureInfo.InvariantCulture); break;
+                case "psnr_min": psnrMin = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "psnr_avg": psnrAvg = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "psnr_n": psnrCount = long.Parse(value, CultureInfo.InvariantCulture); break;
+                case "frames_shown": shown = long.Parse(value, CultureInfo.InvariantCulture); break;
+            }
         }
-        return new ProbeCounters(updates, bytes, cpu);
+        if (psnrCount == 0) psnrMin = psnrAvg = double.NaN;
+        return new ProbeCounters(updates, bytes, cpu, copyRects, psnrMin, psnrAvg, shown);
     }
 }
 
@@ -168,10 +185,12 @@ internal sealed class ProbeViewer : IDisposable
     private readonly TaskCompletionSource<ProbeCounters> _start = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<ProbeCounters> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ProbeViewer(string probe, int port, EncodingSetting encoding, double warmSeconds, double measureSeconds)
+    /// <param name="reference">Reference frames for PSNR (<see cref="ReferenceFrames"/>), or null.</param>
+    public ProbeViewer(string probe, int port, EncodingSetting encoding, double warmSeconds, double measureSeconds, string? reference = null)
     {
         var psi = new ProcessStartInfo(probe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var args = new List<string> { "-e", encoding.ProbeEncodings, "-C", encoding.CompressLevel.ToString(CultureInfo.InvariantCulture) };
+        if (reference != null) args.AddRange(["-P", reference]);
         if (encoding.JpegQuality >= 0) args.AddRange(["-Q", encoding.JpegQuality.ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(["-w", "30", "-t", "0.1", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture),
             $"s:{(int)(warmSeconds * 1000)}", "m:start", $"s:{(int)(measureSeconds * 1000)}", "m:end"]);
@@ -220,7 +239,14 @@ internal sealed record EncodingSetting(string Name, string ProbeEncodings, int C
         new("Tight JPEG q8", "tight", 3, 8),
         new("Hextile", "hextile", 3, -1),
         new("Raw", "raw", 3, -1),
+        // The same with CopyRect listed too: scrolled bands go as CopyRect plus what the copy leaves (scroll detection).
+        new("CopyRect+ZRLE", "copyrect zrle", 3, -1),
+        new("CopyRect+Tight lossless", "copyrect tight", 3, -1),
+        new("CopyRect+Tight JPEG q8", "copyrect tight", 3, 8),
     ];
+
+    /// <summary>The setting without CopyRect that this one adds it to, or null.</summary>
+    public string? WithoutCopyRect => Name.StartsWith("CopyRect+", StringComparison.Ordinal) ? Name["CopyRect+".Length..] : null;
 
     public static EncodingSetting Parse(string name) =>
         All.FirstOrDefault(e => string.Equals(e.Name.Replace(" ", "", StringComparison.Ordinal), name.Replace(" ", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))

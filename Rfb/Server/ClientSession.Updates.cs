@@ -155,14 +155,23 @@ internal sealed partial class ClientSession
                 if (kind != UpdateKind.None)
                 {
                     if (ping) before = WritePing(flushed);
-                    WriteUpdate(kind, newWidth, newHeight, framebuffer, translator, encoding);
+                    bool moves = _movesToSend.Count > 0;
+                    if (moves) _server.BeginMoveWrite();
+                    try
+                    {
+                        WriteUpdate(kind, newWidth, newHeight, framebuffer, translator, encoding);
+                    }
+                    finally
+                    {
+                        lock (_lock) ClearInFlightLocked();
+                        if (moves) _server.EndMoveWrite();
+                    }
                     if (ping) after = WritePing(flushed);
                 }
                 long written = flushed + _output.UnflushedBytes;
                 lock (_lock)
                 {
                     _bytesWritten = written;
-                    ClearInFlightLocked();
                     if (ping)
                     {
                         long now = NowMicros();

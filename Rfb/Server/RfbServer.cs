@@ -25,6 +25,13 @@ public sealed class RfbServer
     private volatile Framebuffer _framebuffer;
     private TileSet _changed;
     private ScrollDetector? _scroll;   // publisher only; made when a viewer first takes CopyRect
+    // Sessions reading the pixels of an update that carries CopyRects (see BeginMoveWrite).
+    private readonly Lock _moveWritersLock = new();
+    private int _moveWriters;
+    private readonly ManualResetEventSlim _noMoveWriters = new(true);
+
+    /// <summary>How long a frame waits for updates with CopyRects to finish reading pixels before it replaces them anyway.</summary>
+    internal static readonly TimeSpan MoveWriteWait = TimeSpan.FromMilliseconds(100);
     private int _lockKeys = -1;   // LockKeys, or -1 until the machine has said
 
     public RfbServer(RfbServerOptions options, IRfbDesktop desktop, ILoggerFactory loggerFactory)
@@ -101,6 +108,9 @@ public sealed class RfbServer
             _scroll?.Reset();
         }
 
+        // While scrolling, an update's CopyRects and the pixels sent after them must come from the same frame, or the
+        // viewer holds half the old and half the new position, and the next move cannot trust what it holds.
+        if (Volatile.Read(ref _moveWriters) > 0) _noMoveWriters.Wait(MoveWriteWait);
         _changed.Clear();
         bool changed = framebuffer.Update(bgrx, stride, _changed, changedTop, changedBottom);
         // Even unchanged pixels get the new image: it decodes to the same contents.
@@ -108,6 +118,20 @@ public sealed class RfbServer
         if (!changed) return;
         foreach (ClientSession session in Volatile.Read(ref _sessions))
             session.OnFramebufferChanged(framebuffer, _changed, moved ? _scroll : null, move);
+    }
+
+    /// <summary>A session starts reading the pixels of an update that carries CopyRects: the next frame waits (up to <see cref="MoveWriteWait"/>).</summary>
+    internal void BeginMoveWrite()
+    {
+        lock (_moveWritersLock)
+            if (_moveWriters++ == 0) _noMoveWriters.Reset();
+    }
+
+    /// <summary>The session has read every pixel of that update.</summary>
+    internal void EndMoveWrite()
+    {
+        lock (_moveWritersLock)
+            if (--_moveWriters == 0) _noMoveWriters.Set();
     }
 
     private bool AnySessionTakesCopyRect()

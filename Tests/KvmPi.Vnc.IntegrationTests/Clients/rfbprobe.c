@@ -14,6 +14,14 @@
  *   -p PASSWORD     password for VNC Authentication
  *   -f FORMAT       client pixel format: rgb888 (default, 32 bpp depth 24), rgb888be, rgb565, rgb565be, bgr233
  *   -q              quit abruptly after the actions: exit without cleanup (the socket is closed by the kernel)
+ *   -P FILE         reference frames for PSNR: "KVMREF1\n" then "W H N STEP\n" then N frames of RGB (3 bytes a pixel),
+ *                   each with rows 0, STEP, 2*STEP... only. After every update the picture (the same rows) is
+ *                   compared with the frame it is closest to (the last match and the next three, else all), and
+ *                   its PSNR counted (from the first full frame on): MARK/RESULT lines then carry psnr_min,
+ *                   psnr_avg (exact = 99 dB), psnr_n, exact_n and frames_shown (updates after which the picture is
+ *                   closest to another frame than before) over the updates since the previous MARK.
+ *   -u              print a line per update: "U t=SECONDS update=N bytes_rx=N copyrects=N pixels=N copied=N frame=I
+ *                   psnr=DB|inf" (pixels: of all its rectangles, CopyRects included; copied: of its CopyRects)
  * ACTION:
  *   k:HEX:1 / k:HEX:0   KeyEvent down / up for keysym HEX
  *   K:HEX               KeyEvent down then up
@@ -24,7 +32,7 @@
  *   m:LABEL             print "MARK LABEL <counters>" on stdout
  *   d:FILE.ppm          dump the framebuffer as it is now (same format as -o)
  * Output: a final line "RESULT <counters>" on stdout, where counters are
- *   updates=N rects=N pixels=N resizes=N bytes_rx=N size=WxH full=0|1 cpu_ms=N
+ *   updates=N rects=N pixels=N resizes=N bytes_rx=N size=WxH full=0|1 cpu_ms=N copyrects=N (and the PSNR figures of -P)
  *   (cpu_ms: CPU time this client has used so far, for load tools that must tell the viewers' cost from the server's)
  * Exit: 0 when a full frame arrived and the connection was alive until the end, 1 on connection failure/loss,
  *   2 on bad usage.
@@ -32,6 +40,7 @@
 #define _GNU_SOURCE
 #include <rfb/rfbclient.h>
 #include <linux/tcp.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +49,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long g_updates, g_rects, g_pixels, g_resizes;
+static long long g_updates, g_rects, g_pixels, g_resizes, g_copyrects;
+static GotCopyRectProc g_default_copyrect;
+static int g_per_update;
+/* PSNR against reference frames (-P). */
+static unsigned char *g_ref, *g_sample;
+static int g_ref_w, g_ref_h, g_ref_n, g_ref_step, g_ref_rows, g_ref_last;
+static double g_psnr_min = 1e9, g_psnr_sum;
+static long long g_psnr_n, g_exact_n, g_shown_n;
 static long long g_covered; /* pixels received since the last resize, to detect a full frame */
 static int g_full, g_initialised;
 static const char *g_password;
@@ -61,11 +77,117 @@ static void got_rect(rfbClient *client, int x, int y, int w, int h)
     g_covered += (long long)w * h;
 }
 
+static long long g_copied; /* pixels moved by CopyRect */
+
+static void got_copyrect(rfbClient *client, int src_x, int src_y, int w, int h, int dest_x, int dest_y)
+{
+    g_copyrects++;
+    g_copied += (long long)w * h;
+    g_default_copyrect(client, src_x, src_y, w, h, dest_x, dest_y);
+}
+
+static unsigned long read_pixel(rfbClient *client, const unsigned char *p);
+static long long bytes_rx(rfbClient *client);
+static double now_s(void);
+
+/* Sum of squared differences between the sampled picture and reference frame k. */
+static double ref_sse(int k)
+{
+    const unsigned char *r = g_ref + (size_t)k * g_ref_rows * g_ref_w * 3;
+    size_t n = (size_t)g_ref_rows * g_ref_w * 3;
+    unsigned long long sse = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = (int)g_sample[i] - (int)r[i];
+        sse += (unsigned long long)(d * d);
+    }
+    return (double)sse;
+}
+
+static void measure_psnr(rfbClient *client, double *psnr_out, int *frame_out)
+{
+    *psnr_out = -1;
+    *frame_out = -1;
+    if (!g_ref || !g_full || client->width != g_ref_w || client->height != g_ref_h)
+        return;
+    const rfbPixelFormat *pf = &client->format;
+    int bpp = pf->bitsPerPixel / 8;
+    unsigned char *out = g_sample;
+    for (int y = 0; y < g_ref_h; y += g_ref_step) {
+        const unsigned char *row = client->frameBuffer + (size_t)y * client->width * bpp;
+        for (int x = 0; x < g_ref_w; x++) {
+            unsigned long v = read_pixel(client, row + (size_t)x * bpp);
+            *out++ = (unsigned char)((v >> pf->redShift) & pf->redMax);
+            *out++ = (unsigned char)((v >> pf->greenShift) & pf->greenMax);
+            *out++ = (unsigned char)((v >> pf->blueShift) & pf->blueMax);
+        }
+    }
+    double best = -1;
+    int best_k = -1;
+    for (int i = 0; i < 4 && i < g_ref_n; i++) {
+        int k = (g_ref_last + i) % g_ref_n;
+        double e = ref_sse(k);
+        if (best < 0 || e < best) { best = e; best_k = k; }
+    }
+    double samples = (double)g_ref_rows * g_ref_w * 3;
+    if (best > 0 && 10 * log10(255.0 * 255.0 * samples / best) < 25) {
+        for (int k = 0; k < g_ref_n; k++) {
+            double e = ref_sse(k);
+            if (e < best) { best = e; best_k = k; }
+        }
+    }
+    if (best_k != g_ref_last || g_psnr_n == 0) g_shown_n++;
+    g_ref_last = best_k;
+    *frame_out = best_k;
+    *psnr_out = best == 0 ? 99.0 : 10 * log10(255.0 * 255.0 * samples / best);
+    if (*psnr_out < g_psnr_min) g_psnr_min = *psnr_out;
+    g_psnr_sum += *psnr_out;
+    g_psnr_n++;
+    if (best == 0) g_exact_n++;
+}
+
+static int load_reference(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char magic[8];
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "KVMREF1\n", 8) != 0 ||
+        fscanf(f, "%d %d %d %d", &g_ref_w, &g_ref_h, &g_ref_n, &g_ref_step) != 4 || fgetc(f) != '\n' ||
+        g_ref_w <= 0 || g_ref_h <= 0 || g_ref_n <= 0 || g_ref_step <= 0 || g_ref_w > 8192 || g_ref_h > 8192) {
+        fclose(f);
+        return 0;
+    }
+    g_ref_rows = (g_ref_h + g_ref_step - 1) / g_ref_step;
+    size_t frame = (size_t)g_ref_rows * g_ref_w * 3;
+    g_ref = malloc(frame * g_ref_n);
+    g_sample = malloc(frame);
+    int ok = g_ref && g_sample && fread(g_ref, frame, (size_t)g_ref_n, f) == (size_t)g_ref_n;
+    fclose(f);
+    return ok;
+}
+
 static void finished_update(rfbClient *client)
 {
     g_updates++;
     if (g_covered >= (long long)client->width * client->height)
         g_full = 1;
+    if (g_ref || g_per_update) {
+        double psnr;
+        int frame;
+        measure_psnr(client, &psnr, &frame);
+        if (g_per_update) {
+            static long long pixels_before, copied_before;
+            printf("U t=%.3f update=%lld bytes_rx=%lld copyrects=%lld pixels=%lld copied=%lld frame=%d ", now_s(), g_updates,
+                   bytes_rx(client), g_copyrects, g_pixels - pixels_before, g_copied - copied_before, frame);
+            if (psnr >= 99.0)
+                printf("psnr=inf\n");
+            else
+                printf("psnr=%.2f\n", psnr);
+            fflush(stdout);
+            pixels_before = g_pixels;
+            copied_before = g_copied;
+        }
+    }
 }
 
 static rfbBool malloc_fb(rfbClient *client)
@@ -103,10 +225,17 @@ static long long cpu_ms(void)
 
 static void print_counters(rfbClient *client, const char *prefix, const char *label)
 {
-    printf("%s%s%s updates=%lld rects=%lld pixels=%lld resizes=%lld bytes_rx=%lld size=%dx%d full=%d cpu_ms=%lld\n",
+    printf("%s%s%s updates=%lld rects=%lld pixels=%lld resizes=%lld bytes_rx=%lld size=%dx%d full=%d cpu_ms=%lld copyrects=%lld",
            prefix, label ? " " : "", label ? label : "", g_updates, g_rects, g_pixels, g_resizes, bytes_rx(client),
-           client->width, client->height, g_full, cpu_ms());
+           client->width, client->height, g_full, cpu_ms(), g_copyrects);
+    if (g_ref)
+        printf(" psnr_min=%.2f psnr_avg=%.2f psnr_n=%lld exact_n=%lld frames_shown=%lld", g_psnr_n ? g_psnr_min : 0.0,
+               g_psnr_n ? g_psnr_sum / g_psnr_n : 0.0, g_psnr_n, g_exact_n, g_shown_n);
+    printf("\n");
     fflush(stdout);
+    g_psnr_min = 1e9;
+    g_psnr_sum = 0;
+    g_psnr_n = g_exact_n = g_shown_n = 0;
 }
 
 /* Receives until the deadline; returns 0 when the connection is lost. */
@@ -199,7 +328,7 @@ int main(int argc, char **argv)
     const char *encodings = "raw", *out = NULL, *fmt = "rgb888";
     double tail = 1.0, first_wait = 10.0;
     int quit_abruptly = 0, opt, quality = -1, compress = -1;
-    while ((opt = getopt(argc, argv, "+e:t:w:o:p:f:qQ:C:")) != -1) {
+    while ((opt = getopt(argc, argv, "+e:t:w:o:p:f:qQ:C:P:u")) != -1) {
         switch (opt) {
         case 'e': encodings = optarg; break;
         case 't': tail = atof(optarg); break;
@@ -210,6 +339,13 @@ int main(int argc, char **argv)
         case 'q': quit_abruptly = 1; break;
         case 'Q': quality = atoi(optarg); break;
         case 'C': compress = atoi(optarg); break;
+        case 'P':
+            if (!load_reference(optarg)) {
+                fprintf(stderr, "rfbprobe: cannot read reference frames %s\n", optarg);
+                return 2;
+            }
+            break;
+        case 'u': g_per_update = 1; break;
         default: usage();
         }
     }
@@ -233,6 +369,8 @@ int main(int argc, char **argv)
     client->canHandleNewFBSize = TRUE;
     client->GotFrameBufferUpdate = got_rect;
     client->FinishedFrameBufferUpdate = finished_update;
+    g_default_copyrect = client->GotCopyRect;
+    client->GotCopyRect = got_copyrect;
     client->GetPassword = get_password;
     g_default_malloc = client->MallocFrameBuffer;
     client->MallocFrameBuffer = malloc_fb;

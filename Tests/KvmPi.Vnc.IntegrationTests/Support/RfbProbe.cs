@@ -83,7 +83,7 @@ public static class RfbProbe
             throw new InvalidOperationException("pkg-config libvncclient failed: " + flags);
         string temp = binary + ".tmp" + Environment.ProcessId;
         var gcc = await ProcessRunner.RunAsync("gcc",
-            ["-O2", "-Wall", "-Wextra", "-o", temp, source, .. flags.StdOut.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)],
+            ["-O2", "-Wall", "-Wextra", "-o", temp, source, .. flags.StdOut.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries), "-lm"],
             TimeSpan.FromSeconds(120));
         if (gcc.ExitCode != 0)
             throw new InvalidOperationException("building rfbprobe failed: " + gcc);

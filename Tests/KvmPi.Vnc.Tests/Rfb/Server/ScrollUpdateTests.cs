@@ -190,6 +190,9 @@ public class ScrollUpdateTests
         Assert.Equal(38, viewer.Rects[0].SrcY - viewer.Rects[0].Y);
         Assert.Equal(19, viewer.Rects[1].SrcY - viewer.Rects[1].Y);
         Assert.Equal(c, viewer.Picture);
+        // What neither move could copy: the tile rows the 57 exposed lines fall in, nothing more.
+        long raw = viewer.Rects.Where(r => r.Encoding == 0).Sum(r => (long)r.W * r.H);
+        Assert.True(raw <= 2 * 64 * W, $"{raw} raw pixels: {string.Join(' ', viewer.Rects)}");
         await CloseAsync(client, serving);
     }
 
