@@ -25,10 +25,11 @@ public sealed class RfbServer
     private volatile Framebuffer _framebuffer;
     private TileSet _changed;
     private ScrollDetector? _scroll;   // publisher only; made when a viewer first takes CopyRect
-    // Sessions reading the pixels of an update that carries CopyRects (see BeginMoveWrite).
-    private readonly Lock _moveWritersLock = new();
+    // Sessions reading the pixels of an update that carries CopyRects, and whether a frame is being copied in
+    // (see BeginMoveWrite). A monitor: each side waits for the other.
+    private readonly object _moveGate = new();
     private int _moveWriters;
-    private readonly ManualResetEventSlim _noMoveWriters = new(true);
+    private bool _publishing;
 
     /// <summary>How long a frame waits for updates with CopyRects to finish reading pixels before it replaces them anyway.</summary>
     internal static readonly TimeSpan MoveWriteWait = TimeSpan.FromMilliseconds(100);
@@ -100,7 +101,7 @@ public sealed class RfbServer
         if (AnySessionTakesCopyRect())
         {
             if (_scroll is null || _scroll.Width != width || _scroll.Height != height) _scroll = new ScrollDetector(width, height);
-            moved = _scroll.Detect(framebuffer.PublisherPixels, width * 4, bgrx, stride, out move);
+            moved = _scroll.Detect(framebuffer.PublisherPixels, width * 4, bgrx, stride, changedTop, changedBottom, out move);
             if (moved) RfbLog.ScrollDetected(_logger, move);
         }
         else
@@ -110,9 +111,17 @@ public sealed class RfbServer
 
         // While scrolling, an update's CopyRects and the pixels sent after them must come from the same frame, or the
         // viewer holds half the old and half the new position, and the next move cannot trust what it holds.
-        if (Volatile.Read(ref _moveWriters) > 0) _noMoveWriters.Wait(MoveWriteWait);
+        EnterPublish();
         _changed.Clear();
-        bool changed = framebuffer.Update(bgrx, stride, _changed, changedTop, changedBottom);
+        bool changed;
+        try
+        {
+            changed = framebuffer.Update(bgrx, stride, _changed, changedTop, changedBottom);
+        }
+        finally
+        {
+            ExitPublish();
+        }
         // Even unchanged pixels get the new image: it decodes to the same contents.
         framebuffer.SetSourceJpeg(sourceJpeg);
         if (!changed) return;
@@ -120,18 +129,50 @@ public sealed class RfbServer
             session.OnFramebufferChanged(framebuffer, _changed, moved ? _scroll : null, move);
     }
 
-    /// <summary>A session starts reading the pixels of an update that carries CopyRects: the next frame waits (up to <see cref="MoveWriteWait"/>).</summary>
+    /// <summary>
+    /// A session starts reading the pixels of an update that carries CopyRects: it waits while a frame is being
+    /// copied in (a few milliseconds), and the next frame waits for it (up to <see cref="MoveWriteWait"/>).
+    /// </summary>
     internal void BeginMoveWrite()
     {
-        lock (_moveWritersLock)
-            if (_moveWriters++ == 0) _noMoveWriters.Reset();
+        lock (_moveGate)
+        {
+            while (_publishing) Monitor.Wait(_moveGate);
+            _moveWriters++;
+        }
     }
 
     /// <summary>The session has read every pixel of that update.</summary>
     internal void EndMoveWrite()
     {
-        lock (_moveWritersLock)
-            if (--_moveWriters == 0) _noMoveWriters.Set();
+        lock (_moveGate)
+            if (--_moveWriters == 0) Monitor.PulseAll(_moveGate);
+    }
+
+    private void EnterPublish()
+    {
+        lock (_moveGate)
+        {
+            if (_moveWriters > 0)
+            {
+                long deadline = Environment.TickCount64 + (long)MoveWriteWait.TotalMilliseconds;
+                while (_moveWriters > 0)
+                {
+                    long left = deadline - Environment.TickCount64;
+                    if (left <= 0 || !Monitor.Wait(_moveGate, (int)left)) break;
+                }
+            }
+            _publishing = true;
+        }
+    }
+
+    private void ExitPublish()
+    {
+        lock (_moveGate)
+        {
+            _publishing = false;
+            Monitor.PulseAll(_moveGate);
+        }
     }
 
     private bool AnySessionTakesCopyRect()

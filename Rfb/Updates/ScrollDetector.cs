@@ -81,14 +81,34 @@ public sealed class ScrollDetector
     /// moved vertically; then <paramref name="move"/> and <see cref="Approximate"/> describe it.
     /// The new frame's signature is kept for the next call, found or not.
     /// </summary>
-    public bool Detect(ReadOnlySpan<byte> previous, int previousStride, ReadOnlySpan<byte> next, int nextStride, out ScrollMove move)
+    public bool Detect(ReadOnlySpan<byte> previous, int previousStride, ReadOnlySpan<byte> next, int nextStride, out ScrollMove move) =>
+        Detect(previous, previousStride, next, nextStride, 0, _height, out move);
+
+    /// <summary>
+    /// As <see cref="Detect(ReadOnlySpan{byte}, int, ReadOnlySpan{byte}, int, out ScrollMove)"/> for a source that
+    /// knows only rows <paramref name="changedTop"/>..<paramref name="changedBottom"/> (exclusive) can differ from the
+    /// previous frame: only those rows get a new signature.
+    /// </summary>
+    public bool Detect(ReadOnlySpan<byte> previous, int previousStride, ReadOnlySpan<byte> next, int nextStride,
+        int changedTop, int changedBottom, out ScrollMove move)
     {
         CheckFrame(previous, previousStride, nameof(previous));
         CheckFrame(next, nextStride, nameof(next));
+        changedTop = Math.Clamp(changedTop, 0, _height);
+        changedBottom = Math.Clamp(changedBottom, changedTop, _height);
         move = default;
         Approximate.Clear();
-        if (!_previousValid) ComputeSignature(previous, previousStride, _previous);
-        ComputeSignature(next, nextStride, _current);
+        if (!_previousValid) ComputeSignature(previous, previousStride, _previous, 0, _height);
+        if (changedBottom - changedTop < MinimumRows)
+        {
+            // Too little can have changed to be a scroll: the kept signature stays right if the rows are redone.
+            if (changedBottom > changedTop) ComputeSignature(next, nextStride, _previous, changedTop, changedBottom);
+            _previousValid = true;
+            return false;
+        }
+        _previous.AsSpan(0, changedTop * _columns).CopyTo(_current);
+        _previous.AsSpan(changedBottom * _columns).CopyTo(_current.AsSpan(changedBottom * _columns));
+        ComputeSignature(next, nextStride, _current, changedTop, changedBottom);
         try
         {
             return Find(previous, previousStride, next, nextStride, out move);
@@ -106,10 +126,10 @@ public sealed class ScrollDetector
         if (frame.Length < (long)stride * (_height - 1) + _width * 4) throw new ArgumentException("Frame is smaller than stride × height.", name);
     }
 
-    private void ComputeSignature(ReadOnlySpan<byte> frame, int stride, ushort[] signature)
+    private void ComputeSignature(ReadOnlySpan<byte> frame, int stride, ushort[] signature, int top, int bottom)
     {
         int rowBytes = _width * 4;
-        for (int y = 0; y < _height; y++)
+        for (int y = top; y < bottom; y++)
         {
             ReadOnlySpan<byte> row = frame.Slice(y * stride, rowBytes);
             int at = y * _columns;

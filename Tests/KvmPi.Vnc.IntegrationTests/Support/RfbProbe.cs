@@ -51,6 +51,8 @@ public sealed record ProbeOptions
     /// <summary>Compression level 0..9 offered; null: libvncclient's default.</summary>
     public int? Compress { get; init; }
     public IReadOnlyList<string> Actions { get; init; } = [];
+    /// <summary>Further options passed as they are (e.g. -u, -P FILE).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
@@ -111,6 +113,7 @@ public static class RfbProbe
             args.AddRange(["-Q", q.ToString(CultureInfo.InvariantCulture)]);
         if (options.Compress is { } c)
             args.AddRange(["-C", c.ToString(CultureInfo.InvariantCulture)]);
+        args.AddRange(options.ExtraArguments);
         args.Add("127.0.0.1");
         args.Add(port.ToString(CultureInfo.InvariantCulture));
         args.AddRange(options.Actions);

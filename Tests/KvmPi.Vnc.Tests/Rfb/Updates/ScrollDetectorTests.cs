@@ -95,6 +95,33 @@ public sealed class ScrollDetectorTests
     }
 
     [Fact]
+    public void ASourceThatNamesTheChangedRowsGetsTheSameMoves()
+    {
+        var text = new ScrollingText(W, H);
+        var whole = new ScrollDetector(W, H);
+        var banded = new ScrollDetector(W, H);
+        byte[] previous = text.Frame(0, 3);
+        for (int f = 1; f <= 4; f++)
+        {
+            byte[] next = text.Frame(f * 38, 3);
+            if (f == 3)
+            {
+                // A frame where only a few rows changed (a caret blinking): no move, and the kept signature follows.
+                next = (byte[])previous.Clone();
+                next.AsSpan((300 * W + 10) * 4, 40).Fill(0);
+                Assert.False(banded.Detect(previous, W * 4, next, W * 4, 300, 301, out _));
+                Assert.False(whole.Detect(previous, W * 4, next, W * 4, out _));
+                previous = next;
+                continue;
+            }
+            Assert.True(whole.Detect(previous, W * 4, next, W * 4, out ScrollMove a));
+            Assert.True(banded.Detect(previous, W * 4, next, W * 4, ScrollingText.TitleHeight, H, out ScrollMove b));
+            Assert.Equal(a, b);
+            previous = next;
+        }
+    }
+
+    [Fact]
     public void SteadyStateAllocatesNothing()
     {
         var text = new ScrollingText(W, H);

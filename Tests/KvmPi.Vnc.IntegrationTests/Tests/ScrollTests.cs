@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+using System.Globalization;
+using System.Text;
+using KvmPi.Vnc.IntegrationTests.Support;
+using Xunit.Abstractions;
+
+namespace KvmPi.Vnc.IntegrationTests.Tests;
+
+/// <summary>
+/// Scroll detection with a real viewer: libvncclient (rfbprobe) listing CopyRect and ZRLE watches a captured editor
+/// (made with ImageMagick as the load tool's scroll content) that scrolls three lines a frame and then stays still, served by <c>kvmpi-vnc --video FILE --fps 5</c>. The
+/// probe compares its picture after every update with the decoded source frames (PSNR), so the test sees what a
+/// person would: the scroll followed closely, then the exact picture. The same run with ZRLE alone gives the bytes
+/// to compare.
+/// </summary>
+public sealed class ScrollTests(ITestOutputHelper output)
+{
+    private const int W = 1280, H = 720, LineHeight = 19, LinesPerFrame = 3, Title = 32;
+    private const int LeadFrames = 10, ScrollFrames = 20, StillFrames = 35, Fps = 5;
+
+    /// <summary>One line per update from rfbprobe -u.</summary>
+    private sealed record Update(double Time, long Bytes, long CopyRects, int Frame, double Psnr)
+    {
+        public static Update? Parse(string line)
+        {
+            if (!line.StartsWith("U ", StringComparison.Ordinal)) return null;
+            var v = new Dictionary<string, string>();
+            foreach (string token in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                if (token.IndexOf('=') is int eq and > 0) v[token[..eq]] = token[(eq + 1)..];
+            double psnr = v["psnr"] == "inf" ? double.PositiveInfinity : double.Parse(v["psnr"], CultureInfo.InvariantCulture);
+            return new Update(double.Parse(v["t"], CultureInfo.InvariantCulture), long.Parse(v["bytes_rx"], CultureInfo.InvariantCulture),
+                long.Parse(v["copyrects"], CultureInfo.InvariantCulture), int.Parse(v["frame"], CultureInfo.InvariantCulture), psnr);
+        }
+
+        public override string ToString() =>
+            string.Create(CultureInfo.InvariantCulture, $"t={Time:F2} frame={Frame} psnr={Psnr:F1} copyrects={CopyRects} bytes={Bytes}");
+    }
+
+    private const string Font = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
+
+    /// <summary>
+    /// The Motion-JPEG file and the reference file rfbprobe -P reads. The frames are made as the load tool's editor
+    /// content (Benchmarks/LoadTest/ContentGenerator.cs), at 1280x720: code rendered by ImageMagick, a title bar,
+    /// JPEG quality 85 at 4:2:2 as an HDMI dongle sends it. The reference holds each distinct frame as the server
+    /// decodes it (TurboJPEG, fast DCT and upsampling), every row.
+    /// </summary>
+    private static async Task<(string Video, string Reference)> MakeContentAsync(TempDir dir)
+    {
+        int lines = H / LineHeight + ScrollFrames * LinesPerFrame + 4;
+        var code = new StringBuilder();
+        for (int i = 0; i < lines; i++)
+        {
+            string indent = new(' ', 4 * (i % 4));
+            code.Append(CultureInfo.InvariantCulture, $"{i + 1,5}  {indent}{(i % 7 == 0 ? "// " : "")}var value{i} = Compute(input[{i}], window * {i % 13}) + offset; // step {i}\n");
+        }
+        string tall = dir.File("code.png");
+        await ConvertAsync(["-size", $"{W}x{lines * LineHeight + 40}", "xc:white", "-font", Font, "-pointsize", "15", "-fill", "#24292e",
+            "-interline-spacing", "1", "-annotate", "+8+18", code.ToString(), tall]);
+        var frames = Enumerable.Range(0, ScrollFrames + 1).Select(f => dir.File($"f{f:D2}.jpg")).ToArray();
+        await Task.WhenAll(frames.Select((path, f) => ConvertAsync([tall, "-crop", $"{W}x{H - Title}+0+{f * LinesPerFrame * LineHeight}", "+repage",
+            "-background", "#dddddd", "-gravity", "north", "-splice", $"0x{Title}", "-gravity", "northwest", "-font", Font,
+            "-pointsize", "15", "-fill", "#333333", "-annotate", "+12+22", "editor - Program.cs",
+            "-quality", "85", "-sampling-factor", "2x1", path])));
+        var jpegs = frames.Select(File.ReadAllBytes).ToList();
+
+        string video = dir.File("scroll.mjpeg");
+        using (var file = File.Create(video))
+        {
+            for (int i = 0; i < LeadFrames; i++) file.Write(jpegs[0]);
+            for (int f = 1; f <= ScrollFrames; f++) file.Write(jpegs[f]);
+            for (int i = 0; i < StillFrames; i++) file.Write(jpegs[ScrollFrames]);
+        }
+        string reference = dir.File("scroll.ref");
+        using (var file = File.Create(reference))
+        {
+            file.Write(Encoding.ASCII.GetBytes($"KVMREF1\n{W} {H} {jpegs.Count} 1\n"));
+            byte[] rgb = new byte[W * H * 3];
+            foreach (byte[] jpeg in jpegs)
+            {
+                var (w, h, bgrx) = TurboJpeg.Decompress(jpeg, TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
+                Assert.Equal((W, H), (w, h));
+                for (int p = 0; p < W * H; p++)
+                    (rgb[p * 3], rgb[p * 3 + 1], rgb[p * 3 + 2]) = (bgrx[p * 4 + 2], bgrx[p * 4 + 1], bgrx[p * 4]);
+                file.Write(rgb);
+            }
+        }
+        return (video, reference);
+    }
+
+    private static async Task ConvertAsync(string[] args)
+    {
+        var r = await ProcessRunner.RunAsync("convert", args, TimeSpan.FromSeconds(120));
+        Assert.True(r.ExitCode == 0, "convert failed: " + r);
+    }
+
+    /// <summary>Serves the content from its first frame and watches one cycle (lead, scroll, still) with the given encodings.</summary>
+    private static async Task<(List<Update> Updates, ProbeRun Run, ServerProcess Server)> WatchAsync(TempDir dir, string video, string reference, string encodings)
+    {
+        var server = await ServerProcess.StartAsync("--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture),
+            "--keyboard", dir.ReportFile($"kbd-{encodings.Length}"), "--mouse", dir.ReportFile($"mouse-{encodings.Length}"));
+        // Lead 2 s, scroll 4 s, still 7 s: watch until well before the file loops (the viewer starts about 2 s in).
+        double seconds = (LeadFrames + ScrollFrames + StillFrames) / (double)Fps - 3;
+        ProbeRun run = await RfbProbe.RunAsync(server.Port, new ProbeOptions
+        {
+            Encodings = encodings, Compress = 3, FirstFrameWaitSeconds = 10, TailSeconds = 0.1,
+            ExtraArguments = ["-u", "-P", reference],
+            Actions = [$"s:{(int)(seconds * 1000)}"], Timeout = TimeSpan.FromSeconds(60),
+        });
+        var updates = run.Process.StdOut.Split('\n').Select(Update.Parse).OfType<Update>().Where(u => u.Frame >= 0).ToList();
+        return (updates, run, server);
+    }
+
+    /// <summary>Bytes per frame shown while the picture follows the scroll (from the first scrolled frame it shows to the last).</summary>
+    private static double BytesPerScrolledFrame(List<Update> updates)
+    {
+        int first = updates.FindIndex(u => u.Frame >= 1), last = updates.FindIndex(u => u.Frame == ScrollFrames);
+        Assert.True(first > 0 && last > first, "the viewer did not follow the scroll: " + string.Join("; ", updates));
+        int shown = updates.Skip(first).Take(last - first + 1).Select(u => u.Frame).Distinct().Count();
+        return (double)(updates[last].Bytes - updates[first - 1].Bytes) / shown;
+    }
+
+    [SkippableFact]
+    public async Task A_scroll_goes_as_CopyRect_stays_close_and_is_exact_once_still_for_half_the_bytes_of_ZRLE()
+    {
+        Tools.RequireTurboJpeg();
+        Tools.Require("convert");
+        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
+        await RfbProbe.GetBinaryAsync();
+        using var dir = new TempDir("scroll");
+        var (video, reference) = await MakeContentAsync(dir);
+
+        var (moved, movedRun, movedServer) = await WatchAsync(dir, video, reference, "copyrect zrle");
+        using (movedServer)
+        {
+            Assert.True(movedRun.Process.ExitCode == 0, movedRun.ToString());
+            string log = string.Join("\n", moved) + "\n" + movedServer.Describe();
+
+            // The scroll went as CopyRects.
+            Assert.True(moved[^1].CopyRects >= ScrollFrames / 2, "few CopyRects: " + log);
+
+            // Every picture while it scrolled and until it was exact stayed within 30 dB of the frame it shows.
+            int first = moved.FindIndex(u => u.Frame >= 1);
+            int still = moved.FindIndex(u => u.Frame == ScrollFrames);
+            int exact = moved.FindIndex(still, u => double.IsPositiveInfinity(u.Psnr));
+            Assert.True(first >= 0 && still > first, "the viewer did not follow the scroll: " + log);
+            foreach (Update u in moved.Skip(first).Take((exact < 0 ? moved.Count : exact) - first))
+                Assert.True(u.Psnr >= 30, $"picture at {u} below 30 dB:\n{log}");
+
+            // Once the scroll stopped, the lossless refresh made the picture exact within 5 s, and it stayed so.
+            Assert.True(exact >= 0, "the picture never became exact after the scroll stopped: " + log);
+            Assert.True(moved[exact].Time - moved[still].Time <= 5, $"exact only {moved[exact].Time - moved[still].Time:F1} s after the scroll stopped: {log}");
+            Assert.All(moved.Skip(exact).Where(u => u.Frame == ScrollFrames),
+                u => Assert.True(double.IsPositiveInfinity(u.Psnr), $"{u} after the exact picture: {log}"));
+            output.WriteLine($"CopyRect+ZRLE: {moved[^1].CopyRects} CopyRects, lowest PSNR while scrolling " +
+                $"{moved.Skip(first).Take(exact - first).Min(u => u.Psnr):F1} dB, exact {moved[exact].Time - moved[still].Time:F1} s after the scroll stopped");
+
+            var (plain, plainRun, plainServer) = await WatchAsync(dir, video, reference, "zrle");
+            using (plainServer)
+            {
+                Assert.True(plainRun.Process.ExitCode == 0, plainRun.ToString());
+                Assert.Equal(0, plain[^1].CopyRects);
+                double withCopy = BytesPerScrolledFrame(moved), zrle = BytesPerScrolledFrame(plain);
+                output.WriteLine($"per scrolled frame: CopyRect+ZRLE {withCopy / 1024:F0} KiB, ZRLE alone {zrle / 1024:F0} KiB ({withCopy / zrle:F2}x)");
+                Assert.True(withCopy <= 0.5 * zrle,
+                    $"CopyRect+ZRLE {withCopy / 1024:F0} KiB per scrolled frame against ZRLE alone {zrle / 1024:F0} KiB:\n{log}\n{string.Join("\n", plain)}");
+            }
+        }
+    }
+}
