@@ -28,8 +28,9 @@ namespace KvmPi.Vnc.Rfb.Encoding.Tight;
 ///                ends with a sync flush (00 00 FF FF), so the viewer inflates this rectangle from its own bytes
 /// TPIXEL         R, G, B (3 bytes) when the format is 32 bpp, depth 24, 8 bits a channel; else a full PIXEL
 /// </code>
-/// Streams as TigerVNC assigns them: 0 full colour, 1 mono, 2 palette. A stream's zlib level cannot change
-/// mid-stream, so a new compression level recreates the streams and the next rectangle carries their reset bits.
+/// Streams as TigerVNC assigns them: 0 full colour, 1 mono, 2 palette; and 3 full colour of small updates, at a
+/// higher zlib level (<see cref="SmallUpdate"/>). A stream's zlib level cannot change mid-stream, so a new
+/// compression level recreates the streams and the next rectangle carries their reset bits.
 /// TightPNG (noVNC's <c>tightpng.js</c>) takes fill, JPEG and PNG only; basic is a protocol error there.
 /// Width ≤ 2048 and, for anything but JPEG, ≤ 65536 pixels are the caller's business (rfbproto; TigerVNC ≥ 1.16
 /// drops wider rectangles). One instance per session. Not thread-safe.
@@ -57,6 +58,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
     private const int StreamFullColour = 0;
     private const int StreamMono = 1;
     private const int StreamIndexed = 2;
+    private const int StreamSmallFullColour = 3;
 
     private readonly bool _png;
     private readonly IJpegCompressor? _jpeg;
@@ -87,6 +89,13 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
     public EncodingType Encoding => _png ? EncodingType.TightPng : EncodingType.Tight;
 
     public bool CanCompressJpeg => _jpeg is not null;
+
+    /// <summary>
+    /// Set while encoding a small update (a few tiles): full colour then goes through stream 3 at a higher zlib level
+    /// (<see cref="TightLevels.SmallUpdateFullColourZlibLevel"/>), which costs microseconds there; large updates
+    /// keep stream 0 at the faster level. Both streams live on, so neither loses its history to the other.
+    /// </summary>
+    public bool SmallUpdate { get; set; }
 
     /// <summary>Compression level 0..9 (pseudo-encodings −256..−247). A change takes effect with a stream reset.</summary>
     public int CompressLevel
@@ -151,14 +160,17 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
         {
             EnsureData(area * tp);
             Span<byte> data = _data.AsSpan(0, WriteTPixels(pixels, format, _data));
+            int stream = SmallUpdate && TightLevels.SmallUpdateFullColourZlibLevel(_compressLevel) != TightLevels.FullColourZlibLevel(_compressLevel)
+                ? StreamSmallFullColour
+                : StreamFullColour;
             if (UsesTPixel(format) && IsSmooth(data, width, height))
             {
                 GradientFilter(data, width, height);
-                WriteBasic(StreamFullColour, FilterGradient, ReadOnlySpan<byte>.Empty, data, output);
+                WriteBasic(stream, FilterGradient, ReadOnlySpan<byte>.Empty, data, output);
             }
             else
             {
-                WriteBasic(StreamFullColour, FilterNone, ReadOnlySpan<byte>.Empty, data, output);
+                WriteBasic(stream, FilterNone, ReadOnlySpan<byte>.Empty, data, output);
             }
         }
     }
@@ -427,9 +439,12 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
 
         ZLibStream zlib = _streams[stream] ??= new ZLibStream(_sink, new ZLibCompressionOptions
         {
-            CompressionLevel = stream == StreamFullColour
-                ? TightLevels.FullColourZlibLevel(_compressLevel)
-                : TightLevels.IndexedZlibLevel(_compressLevel),
+            CompressionLevel = stream switch
+            {
+                StreamFullColour => TightLevels.FullColourZlibLevel(_compressLevel),
+                StreamSmallFullColour => TightLevels.SmallUpdateFullColourZlibLevel(_compressLevel),
+                _ => TightLevels.IndexedZlibLevel(_compressLevel),
+            },
         }, leaveOpen: true);
         _sink.SetLength(0);
         zlib.Write(data);

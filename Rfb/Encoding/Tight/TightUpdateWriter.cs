@@ -52,6 +52,18 @@ internal sealed class TightUpdateWriter : IDisposable
     private byte[] _passThrough = [];
     private bool _jpegFailed;
 
+    /// <summary>
+    /// A photographic run of at most this many pixels (two tiles) goes losslessly instead of as JPEG when that
+    /// costs at most 1.5× the JPEG: a JPEG area is sent again losslessly once it stops changing, so for a run that
+    /// changes once or twice (typed text: captured text has JPEG noise and counts as photographic) JPEG plus refresh
+    /// costs more than lossless at once, while video (lossless 3× the JPEG and more) stays JPEG. Bounded so the
+    /// trial encoding costs little: typing updates are a tile or two.
+    /// </summary>
+    private const int SmallPhotoArea = 2 * T * T;
+
+    private TightEncoder? _estimator;
+    private readonly CountingBufferWriter _estimate = new();
+
     private enum TileKind : byte { Solid, Lossless, Photo }
 
     /// <param name="png">TightPNG rather than Tight.</param>
@@ -74,6 +86,9 @@ internal sealed class TightUpdateWriter : IDisposable
         bool lossless, TileSet lossy, IBufferWriter<byte> output)
     {
         _encoder.CompressLevel = settings.CompressLevel;
+        long area = 0;
+        foreach (Rect rect in rects) area += rect.Area;
+        _encoder.SmallUpdate = area <= TightEncoder.MaxArea;
         bool jpeg = settings.AllowsJpeg && !lossless && !_jpegFailed && _encoder.CanCompressJpeg;
         int count = 0;
         foreach (Rect rect in rects)
@@ -241,6 +256,22 @@ internal sealed class TightUpdateWriter : IDisposable
     }
 
     /// <summary>
+    /// Whether <paramref name="rect"/> (at most <see cref="SmallPhotoArea"/>) sent losslessly would take at most
+    /// <paramref name="budget"/> bytes: encoded for real by a second encoder whose zlib streams see the same kind of
+    /// data as the session's, and whose output is only counted.
+    /// </summary>
+    private bool LosslessCostsAtMost(Framebuffer framebuffer, Rect rect, PixelTranslator translator, long budget)
+    {
+        Span<uint> px = _piece.AsSpan(0, (int)rect.Area);
+        framebuffer.ReadPixels(rect, translator, px);
+        _estimator ??= new TightEncoder(_encoder.Encoding == EncodingType.TightPng, jpeg: null);
+        _estimator.CompressLevel = _encoder.CompressLevel;
+        _estimate.Reset();
+        _estimator.Encode(px, rect.Width, rect.Height, translator.Format, _estimate);
+        return _estimate.Written <= budget;
+    }
+
+    /// <summary>
     /// A photographic rectangle as JPEG, compressed in place from the framebuffer. Too large for the 4 MiB compact
     /// length: halves. Compressor failure: this and every later rectangle lossless.
     /// </summary>
@@ -252,6 +283,10 @@ internal sealed class TightUpdateWriter : IDisposable
             try
             {
                 ReadOnlySpan<byte> image = CompressOrShareJpeg(framebuffer, rect, settings);
+
+                if (!image.IsEmpty && rect.Area <= SmallPhotoArea
+                    && LosslessCostsAtMost(framebuffer, rect, translator, image.Length * 3L / 2))
+                    return WriteLosslessRect(framebuffer, rect, translator, lossy, output);
 
                 if (!image.IsEmpty)
                 {
@@ -401,5 +436,9 @@ internal sealed class TightUpdateWriter : IDisposable
         return false;
     }
 
-    public void Dispose() => _encoder.Dispose();
+    public void Dispose()
+    {
+        _encoder.Dispose();
+        _estimator?.Dispose();
+    }
 }

@@ -150,6 +150,30 @@ public sealed class TightUpdateWriterTests
         Assert.True(lossy.IsEmpty);
     }
 
+    [Theory]
+    [InlineData(9, false)]   // quality 100: the noisy tile's JPEG is nearly as large as its lossless bytes
+    [InlineData(2, true)]    // quality 41, 4:2:0: the JPEG is a fraction of them
+    public void SmallPhotographicUpdateGoesLosslessUnlessItsJpegIsMuchSmaller(int quality, bool jpeg)
+    {
+        byte[] bgrx = Desktop();
+        Framebuffer fb = Frame(bgrx);
+        using var writer = new TightUpdateWriter(png: false, new TurboJpegCompressor());
+        using var decoder = new TightDecoder();
+        var lossy = new TileSet(fb.TileColumns, fb.TileRows);
+        var output = new ArrayBufferWriter<byte>();
+        var tile = new Rect(256, 64, 64, 64);   // one tile of the photograph: a typing-sized update
+        int n = writer.Write(fb, [tile], new PixelTranslator(Rgbx), TightSettings.From(false, 32, -1, quality, -1, -1),
+            false, lossy, output);
+        var canvas = new uint[W * H];
+        var kinds = DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder);
+        Assert.Equal(jpeg, kinds.Exists(k => k.Kind == "jpeg"));
+        Assert.Equal(jpeg, lossy.Contains(4, 1));
+        if (jpeg) return;
+        uint[] expected = Expected(bgrx, Rgbx);
+        for (int y = tile.Y; y < tile.Bottom; y++)
+            Assert.Equal(expected.AsSpan(y * W + tile.X, tile.Width).ToArray(), canvas.AsSpan(y * W + tile.X, tile.Width).ToArray());
+    }
+
     /// <summary>RGBX value → BGRX value.</summary>
     private static uint Swap(uint rgbx) => (rgbx & 0xFF) << 16 | (rgbx & 0xFF00) | (rgbx >> 16 & 0xFF);
 
