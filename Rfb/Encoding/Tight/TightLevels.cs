@@ -13,12 +13,13 @@ public static class TightLevels
 
     /// <summary>
     /// zlib level of each stream for compression levels 0..9. .NET's zlib is zlib-ng, about twice as fast as zlib at
-    /// each level (stack-notes §2), so from level 3 up the streams get zlib-ng's 6 or more: on the load tool's
-    /// captured typing and scrolling content that is 5–8 % fewer bytes than 2/3, at less CPU than libvncserver's
-    /// zlib spends at its level 1. zlib-ng's 1 ("quick", static Huffman codes) and 3 compress worse than its 2 and
-    /// are skipped. Full colour goes no higher than the indexed streams below 9: it is three bytes a pixel.
+    /// each level (stack-notes §2). Palette indices (a byte a pixel at most) get zlib-ng's 6 from level 3 up. Full
+    /// colour of large updates stays at 2 up to level 3: it is three bytes a pixel, and zlib-ng's 6 there, though
+    /// 7 % smaller on the load tool's captured scrolling, doubled the server's CPU per frame on scrolling and video;
+    /// small updates get more (<see cref="SmallUpdateFullColourZlibLevel"/>). zlib-ng's 1 ("quick", static Huffman
+    /// codes) and 3 compress worse than its 2 and are skipped.
     /// </summary>
-    private static ReadOnlySpan<byte> FullColourZlib => [0, 2, 4, 6, 6, 6, 7, 7, 8, 9];
+    private static ReadOnlySpan<byte> FullColourZlib => [0, 2, 2, 2, 4, 5, 6, 7, 8, 9];
     private static ReadOnlySpan<byte> IndexedZlib => [0, 2, 4, 6, 6, 7, 7, 8, 9, 9];
 
     public static int FullColourZlibLevel(int compressLevel) => FullColourZlib[Math.Clamp(compressLevel, 0, 9)];
