@@ -74,6 +74,6 @@ internal static partial class RfbLog
     [LoggerMessage(71, LogLevel.Information, "{Remote}: the viewer cannot resize; showing a notice at {Width}x{Height} (the desktop is now {NewWidth}x{NewHeight})")]
     public static partial void ResizeNoticeShown(ILogger logger, EndPoint? remote, int width, int height, int newWidth, int newHeight);
 
-    [LoggerMessage(80, LogLevel.Trace, "scrolled: {Move}")]
+    [LoggerMessage(80, LogLevel.Debug, "scrolled: {Move}")]
     public static partial void ScrollDetected(ILogger logger, ScrollMove move);
 }

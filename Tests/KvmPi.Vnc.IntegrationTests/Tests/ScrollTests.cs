@@ -166,4 +166,39 @@ public sealed class ScrollTests(ITestOutputHelper output)
             }
         }
     }
+
+    /// <summary>
+    /// TigerVNC's viewer (which lists CopyRect and takes continuous updates with fences) watching the same scroll
+    /// with lossless ZRLE: once the scroll has stopped, its picture is the last frame exactly.
+    /// </summary>
+    [SkippableFact]
+    public async Task TigerVnc_viewer_follows_a_scroll_with_CopyRect_and_ends_exact()
+    {
+        Tools.RequireTurboJpeg();
+        Tools.Require("convert", "Xvfb", "xtigervncviewer", "xdotool", "import");
+        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
+        using var dir = new TempDir("scroll-tiger");
+        var (video, _) = await MakeContentAsync(dir);
+        var (_, _, last) = TurboJpeg.Decompress(File.ReadAllBytes(dir.File($"f{ScrollFrames:D2}.jpg")), TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
+        var expected = RgbImage.FromBgrx(W, H, last);
+
+        var playing = System.Diagnostics.Stopwatch.StartNew();
+        using var server = await ServerProcess.StartAsync("--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture), "--log-level", "debug",
+            "--keyboard", dir.ReportFile("kbd"), "--mouse", dir.ReportFile("mouse"));
+        using var x = await XvfbDisplay.StartAsync();
+        using var viewer = await TigerViewer.StartAsync(x, server.Port);
+
+        // The scroll ends 6 s into the file; 3 s later the lossless refresh is long done (and the "Press F8" overlay
+        // gone), and the file does not loop before 13 s.
+        TimeSpan shotAt = TimeSpan.FromSeconds((LeadFrames + ScrollFrames) / (double)Fps + 3);
+        if (playing.Elapsed < shotAt) await Task.Delay(shotAt - playing.Elapsed);
+        Assert.True(playing.Elapsed < TimeSpan.FromSeconds(12), $"too slow to start ({playing.Elapsed.TotalSeconds:F1} s): {server.Describe()}");
+        var shot = await viewer.ScreenshotAsync(dir.File("viewer.png"), W, H);
+        Assert.False(viewer.HasExited, "the viewer quit: " + viewer.Log);
+
+        string log = server.Output;
+        Assert.Matches(@"encodings \[[^\]]*,1,", log);                 // the viewer listed CopyRect
+        Assert.Contains("scrolled: ", log);                                 // and the server found the scroll
+        await RgbImage.AssertEqualAsync(expected, shot, "TigerVNC viewer after the scroll stopped", dir);
+    }
 }
