@@ -164,6 +164,7 @@ internal sealed partial class ClientSession
                     finally
                     {
                         lock (_lock) ClearInFlightLocked();
+                        _movesToSend.Clear();
                         if (moves) _server.EndMoveWrite();
                     }
                     if (ping) after = WritePing(flushed);
