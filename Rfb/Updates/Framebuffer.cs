@@ -17,11 +17,11 @@ namespace KvmPi.Vnc.Rfb.Updates;
 /// Change detection walks memory row by row, the whole frame width at a time, rather than tile by tile: the
 /// hardware prefetcher sees one linear stream, which measured 2x faster than per-tile compares from DRAM
 /// (stack-notes §3). A tile found changed is skipped for the rest of its tile row. Comparing needs no lock, because
-/// only the publisher ever writes <c>_pixels</c>. At the first changed tile row the write lock is taken and held for
-/// the rest of the frame, each row's changed tiles copied in while its pixels are still in cache: so the version
-/// moves once per frame and a reader waits for at most one frame's compare. (A write lock per tile row made the
-/// publisher queue behind the viewers' reads, which hold the lock for a JPEG compress, up to 17 times a frame, and
-/// gave viewers that read mid-frame a version no other viewer had, so they could not share encodings.)
+/// only the publisher ever writes <c>_pixels</c>. The changed tiles are then copied in under one write lock, and the
+/// version moves once per frame: a write lock per tile row made the publisher queue behind the viewers' reads
+/// (which hold the lock for a JPEG compress) up to 17 times a frame, and gave viewers that read mid-frame a version
+/// no other viewer had, so they could not share encodings. The lock covers the copy only, not the compare, so a
+/// reader waits for at most one frame's changed tiles to be copied.
 /// </remarks>
 public sealed class Framebuffer
 {
@@ -33,7 +33,7 @@ public sealed class Framebuffer
     private readonly int _columns;
     private readonly int _rows;
     private readonly byte[] _pixels;
-    private readonly bool[] _rowDirty;
+    private readonly bool[] _tileDirty;   // Update's scratch: the changed tiles, row-major
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     // Unique across framebuffers too (a resize makes a new one): each starts 2^32 versions after the previous one.
     private static long s_versionBase;
@@ -54,7 +54,7 @@ public sealed class Framebuffer
         _rows = (height + TileSize - 1) / TileSize;
         _pixels = GC.AllocateUninitializedArray<byte>(checked(width * height * 4));
         Array.Clear(_pixels); // initial contents black (and X = 0)
-        _rowDirty = new bool[_columns];
+        _tileDirty = new bool[_columns * _rows];
     }
 
     public int Width => _width;
@@ -95,16 +95,17 @@ public sealed class Framebuffer
         }
     }
 
-    /// <summary>The body of <see cref="Update(ReadOnlySpan{byte}, int, TileSet, int, int)"/>: takes the write lock at the first changed tile row and leaves it held.</summary>
+    /// <summary>The body of <see cref="Update(ReadOnlySpan{byte}, int, TileSet, int, int)"/>: compares without the lock, then takes it (Update releases it) to copy.</summary>
     private bool CompareAndCopy(ReadOnlySpan<byte> frame, int stride, TileSet changed, int changedTop, int changedBottom)
     {
         int rowBytes = _width * 4;
         bool any = false;
-        bool[] dirty = _rowDirty;
+        bool[] dirty = _tileDirty;
+        Array.Clear(dirty);
         for (int tr = changedTop / TileSize; tr < _rows && tr * TileSize < changedBottom; tr++)
         {
             int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
-            Array.Clear(dirty);
+            Span<bool> rowDirty = dirty.AsSpan(tr * _columns, _columns);
             int dirtyCount = 0;
             // Rows outside the changed band equal the contents, so a changed tile's copy below may include them.
             for (int y = Math.Max(y0, changedTop); y < Math.Min(y1, changedBottom) && dirtyCount < _columns; y++)
@@ -116,27 +117,30 @@ public sealed class Framebuffer
                 if (dirtyCount == 0 && BytesEqual(src, cur)) continue;
                 for (int tc = 0; tc < _columns; tc++)
                 {
-                    if (dirty[tc]) continue;
+                    if (rowDirty[tc]) continue;
                     int x0 = tc * TileSize * 4;
                     int n = Math.Min(rowBytes - x0, TileSize * 4);
                     if (!BytesEqual(src.Slice(x0, n), cur.Slice(x0, n)))
                     {
-                        dirty[tc] = true;
+                        rowDirty[tc] = true;
                         dirtyCount++;
                     }
                 }
             }
 
-            if (dirtyCount == 0) continue;
-            if (!any)
-            {
-                _lock.EnterWriteLock();   // released by Update
-                any = true;
-                _version++;
-            }
+            any |= dirtyCount != 0;
+        }
+
+        if (!any) return false;
+        _lock.EnterWriteLock();   // released by Update
+        _version++;
+        for (int tr = 0; tr < _rows; tr++)
+        {
+            int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
             for (int tc = 0; tc < _columns; tc++)
             {
-                if (!dirty[tc]) continue;
+                if (!dirty[tr * _columns + tc]) continue;
+                // Rows outside the changed band equal the contents, so copying the whole tile is right.
                 int x0 = tc * TileSize * 4;
                 int n = Math.Min(rowBytes - x0, TileSize * 4);
                 for (int y = y0; y < y1; y++)
@@ -145,7 +149,7 @@ public sealed class Framebuffer
             }
         }
 
-        return any;
+        return true;
     }
 
     /// <summary>
