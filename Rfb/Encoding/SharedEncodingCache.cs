@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 using System.Buffers;
 using KvmPi.Vnc.Rfb.Pixels;
-using KvmPi.Vnc.Rfb.Server;
 using KvmPi.Vnc.Rfb.Updates;
 
 namespace KvmPi.Vnc.Rfb.Encoding;
@@ -65,8 +64,6 @@ public sealed class SharedEncodingCache
     private readonly Stack<Entry> _free = new();
     private long _version = long.MinValue;
     private long _bytes;
-    private int _claims;   // entries of _version being encoded right now
-    private readonly List<AsyncSignal> _idleWaiters = [];
 
     /// <summary>Payloads written from the cache so far (for tests and load tools).</summary>
     public long Hits { get; private set; }
@@ -101,7 +98,6 @@ public sealed class SharedEncodingCache
             claimed.Ready = false;
             claimed.Length = 0;
             _entries.Add(key, claimed);
-            _claims++;
             return SharedLookup.Claimed;
         }
     }
@@ -123,7 +119,6 @@ public sealed class SharedEncodingCache
                 entry.Ready = true;
                 _bytes += payload.Length;
                 Published++;
-                ClaimEndedLocked();
             }
             Monitor.PulseAll(_gate);
         }
@@ -138,7 +133,6 @@ public sealed class SharedEncodingCache
             {
                 _entries.Remove(key);
                 _free.Push(entry);
-                ClaimEndedLocked();
             }
             Monitor.PulseAll(_gate);
         }
@@ -159,37 +153,6 @@ public sealed class SharedEncodingCache
         _entries.Clear();
         _bytes = 0;
         _version = version;
-        _claims = 0;
-        WakeIdleWaitersLocked();
         Monitor.PulseAll(_gate);
-    }
-
-    /// <summary>
-    /// Whether another viewer is encoding something of contents <paramref name="version"/> right now. If so,
-    /// <paramref name="signal"/> is set once nothing is (every claim published or abandoned, or newer contents came),
-    /// and the caller should wait for it before its update instead of blocking in <see cref="TryWrite"/>: a viewer
-    /// that waits there holds a thread-pool thread, and with a few viewers on a 2-core machine the pool runs out of
-    /// threads for the publisher and the sockets. The wait is for one encode at most (milliseconds).
-    /// </summary>
-    internal bool DeferWhileEncoding(long version, AsyncSignal signal)
-    {
-        ArgumentNullException.ThrowIfNull(signal);
-        lock (_gate)
-        {
-            if (_claims == 0 || version != _version) return false;
-            if (!_idleWaiters.Contains(signal)) _idleWaiters.Add(signal);
-            return true;
-        }
-    }
-
-    private void ClaimEndedLocked()
-    {
-        if (--_claims == 0) WakeIdleWaitersLocked();
-    }
-
-    private void WakeIdleWaitersLocked()
-    {
-        foreach (AsyncSignal signal in _idleWaiters) signal.Set();
-        _idleWaiters.Clear();
     }
 }

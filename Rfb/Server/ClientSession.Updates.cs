@@ -127,10 +127,6 @@ internal sealed partial class ClientSession
             {
                 await _updateSignal.WaitAsync().ConfigureAwait(false);
                 if (_closing) break;
-                // Another viewer is encoding the newest frame, most likely what this one is about to send: wait for its
-                // bytes here, asynchronously, rather than blocking a pool thread in the shared cache.
-                if (_server.ShareEncodings && _server.SharedEncodings.DeferWhileEncoding(_server.Framebuffer.Version, _updateSignal))
-                    continue;
                 long flushed = _bytesWritten;   // only this loop writes it
                 UpdateKind kind = PrepareUpdate(out bool wroteControl, out bool ping, out long? waitingSince,
                     out int newWidth, out int newHeight, out Framebuffer framebuffer, out PixelTranslator translator,

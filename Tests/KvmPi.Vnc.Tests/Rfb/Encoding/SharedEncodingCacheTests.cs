@@ -2,7 +2,6 @@
 using System.Buffers;
 using KvmPi.Vnc.Rfb.Encoding;
 using KvmPi.Vnc.Rfb.Pixels;
-using KvmPi.Vnc.Rfb.Server;
 using KvmPi.Vnc.Rfb.Updates;
 using KvmPi.Vnc.Tests.Support;
 
@@ -84,48 +83,6 @@ public class SharedEncodingCacheTests
         var waiting = Task.Run(() => cache.TryWrite(Key(5), new ArrayBufferWriter<byte>()));
         cache.Abandon(Key(5));
         Assert.Equal(SharedLookup.Claimed, await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
-    }
-
-    [Fact]
-    public async Task AViewerDefersItsUpdateWhileTheNewestFrameIsBeingEncodedAndIsWokenWhenItIsDone()
-    {
-        var cache = new SharedEncodingCache();
-        var signal = new AsyncSignal();
-        var sink = new ArrayBufferWriter<byte>();
-        Assert.False(cache.DeferWhileEncoding(1, signal));   // nothing under way
-
-        Assert.Equal(SharedLookup.Claimed, cache.TryWrite(Key(1), sink));
-        Assert.Equal(SharedLookup.Claimed, cache.TryWrite(Key(1, SharedPayloadKind.Hextile), sink));
-        Assert.False(cache.DeferWhileEncoding(0, signal));   // claims of other contents are no reason to wait
-        Assert.True(cache.DeferWhileEncoding(1, signal));
-        Assert.True(cache.DeferWhileEncoding(1, signal));    // asked twice, woken once
-        ValueTask wait = signal.WaitAsync();
-        Assert.False(wait.IsCompleted);
-
-        cache.Publish(Key(1), [1]);
-        Assert.False(wait.IsCompleted);                      // one encoding still under way
-        cache.Abandon(Key(1, SharedPayloadKind.Hextile));
-        Assert.True(wait.IsCompleted);
-        await wait;
-        Assert.False(cache.DeferWhileEncoding(1, signal));
-        Assert.False(signal.WaitAsync().IsCompleted);        // the signal was set once, not once per deferral
-    }
-
-    [Fact]
-    public void NewerContentsWakeViewersDeferringForOlderOnes()
-    {
-        var cache = new SharedEncodingCache();
-        var signal = new AsyncSignal();
-        var sink = new ArrayBufferWriter<byte>();
-        Assert.Equal(SharedLookup.Claimed, cache.TryWrite(Key(1), sink));
-        Assert.True(cache.DeferWhileEncoding(1, signal));
-        ValueTask wait = signal.WaitAsync();
-        Assert.Equal(SharedLookup.Claimed, cache.TryWrite(Key(2), sink));   // the frame moved on
-        Assert.True(wait.IsCompleted);
-        cache.Publish(Key(1), [1]);                                          // the old claim ends late: no harm
-        Assert.True(cache.DeferWhileEncoding(2, signal));                    // the claim of version 2 still counts
-        cache.Publish(Key(2), [2]);
-        Assert.False(cache.DeferWhileEncoding(2, signal));
     }
 
     [Fact]
