@@ -140,7 +140,6 @@ public sealed class Framebuffer
             for (int tc = 0; tc < _columns; tc++)
             {
                 if (!dirty[tr * _columns + tc]) continue;
-                // Rows outside the changed band equal the contents, so copying the whole tile is right.
                 int x0 = tc * TileSize * 4;
                 int n = Math.Min(rowBytes - x0, TileSize * 4);
                 for (int y = y0; y < y1; y++)
