@@ -232,6 +232,18 @@ public class RfbServerTests
         return (connection.ClientEnd, serving);
     }
 
+    private static async Task WaitForEvent(RecordingDesktop desktop, string expected)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            lock (desktop.Events)
+                if (desktop.Events.Contains(expected)) return;
+            Assert.True(DateTime.UtcNow < deadline, $"the desktop never got '{expected}'");
+            await Task.Delay(5);
+        }
+    }
+
     [Fact]
     public async Task AViewerLeavingReleasesOnlyWhatItHeld()
     {
@@ -241,6 +253,9 @@ public class RfbServerTests
         var (b, servingB) = await ConnectAsync(server);
 
         await a.WriteAsync(new byte[] { 4, 1, 0, 0, 0, 0, 0, 0x61 });              // A holds 'a'
+        // A's session reads on its own task: B must not leave before A's press is in, or B would be the last
+        // viewer holding input and rightly release everything.
+        await WaitForEvent(desktop, "key 61 True");
         await b.WriteAsync(new byte[] { 4, 1, 0, 0, 0, 0, 0, 0x62, 4, 0, 0, 0, 0, 0, 0, 0x42 }); // B: 'b' down, 'B' up
         await b.WriteAsync(new byte[] { 5, 1, 0, 5, 0, 6 });                       // B presses the left button
         b.Dispose();
