@@ -22,4 +22,14 @@ public interface IFrameSink
     void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg,
         int changedTop, int changedBottom) =>
         OnJpegFrame(bgrx, width, height, stride, jpeg);
+
+    /// <summary>
+    /// Before a Motion-JPEG frame is decoded: whether the sink takes it as the image alone, needing none of its
+    /// pixels now (every viewer can be sent the capture's own bytes). When it does, the source does not decode the
+    /// frame. The next frame the sink gets with pixels may then differ from the last pixels it got anywhere, and
+    /// a repeat of this image comes with pixels (the source decodes it), so a still screen is decoded once.
+    /// </summary>
+    /// <param name="jpeg">The whole image, as a viewer's decoder can take it (Huffman tables included).</param>
+    /// <param name="changedShare">How much of its coded data differs from the last frame given with pixels: 0..1.</param>
+    bool TryTakeJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare) => false;
 }

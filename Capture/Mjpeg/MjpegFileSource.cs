@@ -11,6 +11,7 @@ namespace KvmPi.Vnc.Capture.Mjpeg;
 /// Stands in for a capture device in development and tests. Behaves like one: frames come at a steady rate, a
 /// frame of a new size is delivered at that size, damaged frames are dropped (counted, logged at most every 10 s),
 /// and a frame byte-identical to the last delivered one is neither decoded nor delivered, since nothing changed.
+/// A frame the sink takes as the JPEG alone is not decoded; if it repeats, the repeat is decoded and delivered.
 /// </remarks>
 public sealed class MjpegFileSource : IFrameSource, IDisposable
 {
@@ -26,6 +27,7 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
     private readonly Lock _gate = new(); // Dispose against a running tick
     private byte[] _lastDeliveredJpeg;
     private int _lastDeliveredJpegLength;
+    private bool _lastDeliveredWithoutPixels;   // the sink took it as the JPEG alone (IFrameSink.TryTakeJpegOnly)
     private int _running;
     private bool _disposed;
 
@@ -93,7 +95,16 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
         try
         {
             lock (_gate)
-                DeliverDecoded(sink, 0, _decoder.Height);   // the sink has no picture from this run yet
+            {
+                // The sink has no picture from this run yet: the whole last frame, decoded if a sink took it undecoded.
+                if (_lastDeliveredWithoutPixels)
+                {
+                    _lastDeliveredWithoutPixels = false;
+                    if (_decoder.Decode(_lastDeliveredJpeg.AsSpan(0, _lastDeliveredJpegLength)) == JpegDecodeResult.Failed)
+                        _lastDeliveredJpegLength = 0;
+                }
+                DeliverDecoded(sink, 0, _decoder.Height);
+            }
 
             using var timer = new PeriodicTimer(TimeSpan.FromTicks(TimeSpan.TicksPerSecond / _framesPerSecond));
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
@@ -198,8 +209,17 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
             _skipped.Count(Describe(result));
             return;
         }
-        if (jpeg.SequenceEqual(_lastDeliveredJpeg.AsSpan(0, _lastDeliveredJpegLength)))
-            return; // a static screen: the sink already has exactly this picture
+        // A static screen: the sink already has exactly this picture, unless it took it without pixels.
+        bool repeat = jpeg.SequenceEqual(_lastDeliveredJpeg.AsSpan(0, _lastDeliveredJpegLength));
+        if (repeat && !_lastDeliveredWithoutPixels)
+            return;
+        if (!repeat && _decoder.TryExamine(jpeg, out int width, out int height, out double changedShare)
+            && sink.TryTakeJpegOnly(_decoder.CompleteImage(jpeg), width, height, changedShare))
+        {
+            RememberDelivered(jpeg);
+            _lastDeliveredWithoutPixels = true;
+            return;
+        }
 
         int oldWidth = _decoder.Width, oldHeight = _decoder.Height;
         JpegDecodeResult decoded = _decoder.Decode(jpeg);
@@ -216,6 +236,7 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
             CaptureLog.FrameSizeChanged(_logger, Description, oldWidth, oldHeight, _decoder.Width, _decoder.Height);
 
         RememberDelivered(jpeg);
+        _lastDeliveredWithoutPixels = false;
         DeliverDecoded(sink, _decoder.ChangedTop, _decoder.ChangedBottom);
     }
 
@@ -237,7 +258,7 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
         Volatile.Write(ref _width, _decoder.Width);
         Volatile.Write(ref _height, _decoder.Height);
         sink.OnJpegFrame(_decoder.Pixels, _decoder.Width, _decoder.Height, _decoder.Stride,
-            _lastDeliveredJpeg.AsSpan(0, _lastDeliveredJpegLength), changedTop, changedBottom);
+            _decoder.CompleteImage(_lastDeliveredJpeg.AsSpan(0, _lastDeliveredJpegLength)), changedTop, changedBottom);
     }
 
     private void RememberDelivered(ReadOnlySpan<byte> jpeg)

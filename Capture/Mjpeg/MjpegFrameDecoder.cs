@@ -47,6 +47,9 @@ internal sealed class MjpegFrameDecoder : IDisposable
     private int[] _nextRowStart = [];
     private int[] _nextRowDc = [];
     private bool _indexed;
+    private Examination _exam;
+    private bool _examined;    // _exam is of the frame the next Decode is given (TryExamine came first)
+    private byte[] _completed = [];
 
     /// <summary>False: decode every frame whole (for comparison in benchmarks and tests).</summary>
     public bool DecodeChangedRowsOnly { get; init; } = true;
@@ -74,26 +77,58 @@ internal sealed class MjpegFrameDecoder : IDisposable
     /// <summary>Whole frames whose Huffman codes were walked to index them (the cost of a partial decode later).</summary>
     public long IndexedFrames { get; private set; }
 
+    /// <summary>
+    /// Looks at <paramref name="jpeg"/> without decoding it: its size, and how much of its entropy-coded data differs
+    /// from the last frame decoded (0: the same image; 1: all, or not comparable). False when it is not a JPEG this
+    /// decoder can vouch for (a baseline, 8-bit, non-restart image with whole headers; anything else is decoded and
+    /// reported as usual). A <see cref="Decode"/> of the same frame right after reuses this work.
+    /// </summary>
+    public bool TryExamine(ReadOnlySpan<byte> jpeg, out int width, out int height, out double changedShare)
+    {
+        Examine(jpeg);
+        _examined = true;
+        width = _layout.Width;
+        height = _layout.Height;
+        changedShare = _exam.Identical ? 0 : _exam.SameHeader ? (double)_exam.ChangedBits / Math.Max(1, _current.Bits) : 1;
+        return _exam.Parsed;
+    }
+
+    /// <summary>
+    /// The image as a decoder outside capture needs it: a frame without Huffman tables (the Motion-JPEG "AVI1"
+    /// convention, which libjpeg-turbo's decoder accepts but a viewer's decoder need not) gets the standard tables
+    /// inserted before its scan. For the frame last examined or decoded; the span is valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<byte> CompleteImage(ReadOnlySpan<byte> jpeg)
+    {
+        int tables = _layout.StandardTablesUsed;
+        if (tables == 0) return jpeg;
+        int at = _layout.ScanHeaderOffset, dht = JpegStandardTables.DhtSegmentLength(tables);
+        int length = jpeg.Length + dht;
+        if (_completed.Length < length) _completed = new byte[length + length / 4];
+        jpeg[..at].CopyTo(_completed);
+        JpegStandardTables.WriteDhtSegment(_completed.AsSpan(at), tables);
+        jpeg[at..].CopyTo(_completed.AsSpan(at + dht));
+        return _completed.AsSpan(0, length);
+    }
+
     /// <summary>Decodes <paramref name="jpeg"/>; on success <see cref="Pixels"/> is the whole new picture.</summary>
     /// <remarks>On <see cref="JpegDecodeResult.Failed"/> the picture is undefined, as with <see cref="TurboJpegDecoder.Decode"/>.</remarks>
     public JpegDecodeResult Decode(ReadOnlySpan<byte> jpeg)
     {
-        bool usable = DecodeChangedRowsOnly && _layout.TryParse(jpeg) && _current.TryLoad(jpeg, _layout.ScanStart);
+        if (!_examined) Examine(jpeg);
+        _examined = false;
+        bool usable = _exam.Usable;
         bool worthIndexing = usable;
-        if (usable && _previousHeaderLength == _layout.ScanStart && jpeg[.._layout.ScanStart].SequenceEqual(_previousHeader.AsSpan(0, _previousHeaderLength))
-            && _layout.Width == _full.Width && _layout.Height == _full.Height)
+        if (_exam.SameHeader)
         {
-            int prefixBits = 8 * _previous.Span[.._previous.Length].CommonPrefixLength(_current.Span[.._current.Length]);
-            if (prefixBits == _current.Bits && _previous.Length == _current.Length)
+            if (_exam.Identical)
             {
                 ChangedTop = ChangedBottom = 0;   // same image: nothing to decode
                 return JpegDecodeResult.Decoded;
             }
-            FindCommonTail(out int currentEnd, out int tailBits);
-            int changedBits = Math.Max(0, currentEnd - tailBits - prefixBits);
-            if (changedBits > MaxPartialShare * _current.Bits)
+            if (_exam.ChangedBits > MaxPartialShare * _current.Bits)
                 worthIndexing = false;
-            else if (_indexed && TryDecodeChangedRows(jpeg, prefixBits, currentEnd, tailBits))
+            else if (_indexed && TryDecodeChangedRows(jpeg, _exam.PrefixBits, _exam.CurrentEnd, _exam.TailBits))
             {
                 (_previous, _current) = (_current, _previous);
                 (_rowStart, _nextRowStart) = (_nextRowStart, _rowStart);
@@ -124,9 +159,41 @@ internal sealed class MjpegFrameDecoder : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// The part of a decode that needs no pixels: parse the headers, unstuff the entropy-coded data into
+    /// <see cref="_current"/> and compare it with the previous frame's from both ends.
+    /// </summary>
+    private void Examine(ReadOnlySpan<byte> jpeg)
+    {
+        _exam = default;
+        _exam.Parsed = _layout.TryParse(jpeg);
+        _exam.Usable = DecodeChangedRowsOnly && _exam.Parsed && _current.TryLoad(jpeg, _layout.ScanStart);
+        if (!_exam.Usable || _previousHeaderLength != _layout.ScanStart
+            || !jpeg[.._layout.ScanStart].SequenceEqual(_previousHeader.AsSpan(0, _previousHeaderLength))
+            || _layout.Width != _full.Width || _layout.Height != _full.Height)
+            return;
+        _exam.SameHeader = true;
+        _exam.PrefixBits = 8 * _previous.Span[.._previous.Length].CommonPrefixLength(_current.Span[.._current.Length]);
+        if (_exam.PrefixBits == _current.Bits && _previous.Length == _current.Length)
+        {
+            _exam.Identical = true;
+            return;
+        }
+        FindCommonTail(out _exam.CurrentEnd, out _exam.TailBits);
+        _exam.ChangedBits = Math.Max(0, _exam.CurrentEnd - _exam.TailBits - _exam.PrefixBits);
+    }
+
+    /// <summary>What <see cref="Examine"/> found out about the frame being decoded.</summary>
+    private struct Examination
+    {
+        public bool Parsed, Usable, SameHeader, Identical;
+        public int PrefixBits, CurrentEnd, TailBits, ChangedBits;
+    }
+
     /// <summary>Forgets the previous frame: the next one is decoded whole and reported changed everywhere.</summary>
     public void Reset()
     {
+        _examined = false;
         _indexed = false;
         _previousHeaderLength = -1;
     }

@@ -36,6 +36,7 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
     private byte[] _bgrx = [];
     private byte[] _lastJpeg = [];
     private int _lastJpegLength;
+    private bool _lastJpegWithoutPixels;   // the sink took it as the JPEG alone (IFrameSink.TryTakeJpegOnly)
     private string? _reportedNoSignal;
     private long _dropped;
 
@@ -313,25 +314,41 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
             return;
         }
         ReadOnlySpan<byte> jpeg = data.Slice(start, length);
-        if (jpeg.SequenceEqual(_lastJpeg.AsSpan(0, _lastJpegLength))) return;   // static screen: nothing to decode
+        // A static screen: nothing to decode, unless the sink took the last image without pixels.
+        bool repeat = jpeg.SequenceEqual(_lastJpeg.AsSpan(0, _lastJpegLength));
+        if (repeat && !_lastJpegWithoutPixels) return;
 
         _decoder ??= new MjpegFrameDecoder();
+        if (!repeat && _decoder.TryExamine(jpeg, out int width, out int height, out double changedShare)
+            && sink.TryTakeJpegOnly(_decoder.CompleteImage(jpeg), width, height, changedShare))
+        {
+            RememberJpeg(jpeg);
+            _lastJpegWithoutPixels = true;
+            NotePicture(width, height);
+            return;
+        }
         JpegDecodeResult result = _decoder.Decode(jpeg);
+        _lastJpegWithoutPixels = false;
         if (result == JpegDecodeResult.Failed)
         {
             _skipped.Count(_decoder.LastError ?? "JPEG decode failed");
             _lastJpegLength = 0;
             return;
         }
-        if (_lastJpeg.Length < jpeg.Length) _lastJpeg = new byte[Math.Max(jpeg.Length, _lastJpeg.Length * 2)];
-        jpeg.CopyTo(_lastJpeg);
-        _lastJpegLength = jpeg.Length;
-        Publish(sink, _decoder.Pixels, _decoder.Width, _decoder.Height, _decoder.Stride, jpeg,
+        RememberJpeg(jpeg);
+        Publish(sink, _decoder.Pixels, _decoder.Width, _decoder.Height, _decoder.Stride, _decoder.CompleteImage(jpeg),
             _decoder.ChangedTop, _decoder.ChangedBottom);
     }
 
-    private void Publish(IFrameSink sink, ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg = default,
-        int changedTop = 0, int changedBottom = int.MaxValue)
+    private void RememberJpeg(ReadOnlySpan<byte> jpeg)
+    {
+        if (_lastJpeg.Length < jpeg.Length) _lastJpeg = new byte[Math.Max(jpeg.Length, _lastJpeg.Length * 2)];
+        jpeg.CopyTo(_lastJpeg);
+        _lastJpegLength = jpeg.Length;
+    }
+
+    /// <summary>A picture reached the sink (with or without pixels): the signal is back, if it was gone.</summary>
+    private void NotePicture(int width, int height)
     {
         if (_reportedNoSignal is not null)
         {
@@ -341,6 +358,12 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         Width = width;
         Height = height;
         Delivered++;
+    }
+
+    private void Publish(IFrameSink sink, ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg = default,
+        int changedTop = 0, int changedBottom = int.MaxValue)
+    {
+        NotePicture(width, height);
         // A decoded JPEG travels along, so the RFB side can pass the capture's own bytes on (Tight JPEG).
         if (jpeg.IsEmpty)
         {
@@ -360,6 +383,7 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         if (_reportedNoSignal == reason) return;
         _reportedNoSignal = reason;
         _lastJpegLength = 0;   // after the no-signal screen, even an identical frame must be shown again
+        _lastJpegWithoutPixels = false;
         _decoder?.Reset();     // ... and whole
         CaptureLog.NoSignal(_logger, device, reason);
         (sink as INoSignalSink)?.OnNoSignal(device, reason);

@@ -83,6 +83,27 @@ internal sealed partial class ClientSession
         _updateSignal.Set();
     }
 
+    /// <summary>
+    /// Publisher thread: whether this viewer can be sent the capture's JPEG as it is instead of the pixels of the
+    /// next frame (<see cref="RfbServer.TryPublishJpegOnly"/>): it takes Tight JPEG at a quality the capture's own
+    /// image meets, and sees the whole frame at its size.
+    /// </summary>
+    public bool TakesJpegOnly(Framebuffer framebuffer)
+    {
+        lock (_lock)
+        {
+            if (framebuffer != _framebuffer || _framebufferReplaced || _notice is not null) return false;
+            if (_clientWidth != framebuffer.Width || _clientHeight != framebuffer.Height || framebuffer.Width > TightEncoder.MaxWidth)
+                return false;
+            EncodingType encoding = _capabilities.PreferredEncoding;
+            if (!IsTight(encoding)) return false;
+            ClientCapabilities caps = _capabilities;
+            var settings = TightSettings.From(encoding == EncodingType.TightPng, _translator.Format.BitsPerPixel,
+                caps.CompressLevel, caps.QualityLevel, caps.FineQuality, caps.Subsampling);
+            return settings.JpegQuality >= RfbServer.MinJpegOnlyQuality;
+        }
+    }
+
     /// <summary>Publisher thread: a frame of another size replaced the framebuffer.</summary>
     public void OnFramebufferReplaced()
     {
@@ -486,10 +507,11 @@ internal sealed partial class ClientSession
         long dirtyArea = 0;
         foreach (Rect r in _rects) dirtyArea += r.Area;
         var visible = new Rect(0, 0, Math.Min(clientWidth, framebuffer.Width), Math.Min(clientHeight, framebuffer.Height));
-        int count = _rects.Count > 0 && writer.TryWritePassThrough(framebuffer, dirtyArea, visible, settings, lossy, _staging)
-            ? 1
-            : writer.Write(framebuffer, _rects, translator, settings, lossless: false, lossy, _staging);
-        count += writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging);
+        bool passedThrough = _rects.Count > 0 && writer.TryWritePassThrough(framebuffer, dirtyArea, visible, settings, lossy, _staging);
+        int count = passedThrough ? 1 : writer.Write(framebuffer, _rects, translator, settings, lossless: false, lossy, _staging);
+        // While the capture's image is ahead of the pixels, the pixels are older than what the viewer now holds.
+        if (!(passedThrough && framebuffer.SourceAhead))
+            count += writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging);
         if (writer.JpegFailure is { } failure && !_jpegFailureLogged)
         {
             _jpegFailureLogged = true;

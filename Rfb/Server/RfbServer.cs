@@ -2,6 +2,7 @@
 using System.Net;
 using KvmPi.Vnc.Rfb.Diagnostics;
 using KvmPi.Vnc.Rfb.Encoding;
+using KvmPi.Vnc.Rfb.Encoding.Tight;
 using KvmPi.Vnc.Rfb.Security;
 using KvmPi.Vnc.Rfb.Updates;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,7 @@ public sealed class RfbServer
     private volatile Framebuffer _framebuffer;
     private TileSet _changed;
     private ScrollDetector? _scroll;   // publisher only; made when a viewer first takes CopyRect
+    private bool _sourceAhead;         // publisher only: the last frame was taken as JPEG alone (TryPublishJpegOnly)
     // Sessions reading the pixels of an update that carries CopyRects, and whether a frame is being copied in
     // (see BeginMoveWrite). A monitor: each side waits for the other.
     private readonly object _moveGate = new();
@@ -80,6 +82,9 @@ public sealed class RfbServer
     public void PublishFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> sourceJpeg,
         int changedTop, int changedBottom)
     {
+        // After frames taken as JPEG alone, the contents are older than what viewers hold (TryPublishJpegOnly).
+        bool afterJpegOnly = _sourceAhead;
+        _sourceAhead = false;
         Framebuffer framebuffer = _framebuffer;
         if (width != framebuffer.Width || height != framebuffer.Height)
         {
@@ -94,11 +99,13 @@ public sealed class RfbServer
             return;
         }
 
+        bool stillImage = afterJpegOnly && framebuffer.SourceJpegEquals(sourceJpeg);
+
         // Scroll detection compares the new frame with the current contents, so it runs before Update replaces them,
         // and only while some viewer takes CopyRect (its signature of the previous frame is recomputed when it resumes).
         bool moved = false;
         ScrollMove move = default;
-        if (AnySessionTakesCopyRect())
+        if (!afterJpegOnly && AnySessionTakesCopyRect())
         {
             if (_scroll is null || _scroll.Width != width || _scroll.Height != height) _scroll = new ScrollDetector(width, height);
             moved = _scroll.Detect(framebuffer.PublisherPixels, width * 4, bgrx, stride, changedTop, changedBottom, out move);
@@ -124,9 +131,58 @@ public sealed class RfbServer
         }
         // Even unchanged pixels get the new image: it decodes to the same contents.
         framebuffer.SetSourceJpeg(sourceJpeg);
+        if (afterJpegOnly && !stillImage)
+        {
+            // What changed since the pixels is not what changed since the picture viewers hold: all of it may have.
+            _changed.SetAll();
+            changed = true;
+        }
         if (!changed) return;
         foreach (ClientSession session in Volatile.Read(ref _sessions))
             session.OnFramebufferChanged(framebuffer, _changed, moved ? _scroll : null, move);
+    }
+
+    /// <summary>
+    /// Below this share of changed coded data a captured frame is decoded and only what changed is sent; above it a
+    /// re-encode would cost about as many bytes as the capture's own image (measured: a 1088x612 video window,
+    /// 89 % of the coded data, re-encoded at Tight quality 8 is 1.3× the whole captured frame).
+    /// </summary>
+    internal const double MinJpegOnlyShare = 0.5;
+
+    /// <summary>Least JPEG quality a viewer asks for to be sent the capture's own image (a dongle's is about 80–90).</summary>
+    internal const int MinJpegOnlyQuality = 75;
+
+    /// <summary>
+    /// Offers a captured JPEG before it is decoded. When it changed much (<paramref name="changedShare"/> of its coded
+    /// data ≥ <see cref="MinJpegOnlyShare"/>) and every viewer takes Tight JPEG at a quality the capture's own meets,
+    /// the server takes it as it is: each viewer is sent these bytes (MJPEG pass-through), nobody needs its pixels,
+    /// so the capture need not decode it. Returns false when it must be decoded and published with
+    /// <see cref="PublishFrame(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int)"/>. Single publisher.
+    /// </summary>
+    /// <remarks>
+    /// The framebuffer's pixels then lag the picture the viewers are sent, until the next frame published with pixels.
+    /// That frame is compared with pixels older than what viewers hold, so it is sent whole (or, when it is the same
+    /// image again, a still screen, only what changed since those pixels); no CopyRect is derived from it, and no
+    /// lossless refresh reads pixels while they lag.
+    /// </remarks>
+    public bool TryPublishJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare)
+    {
+        Framebuffer framebuffer = _framebuffer;
+        if (!Options.JpegOnlyFrames || changedShare < MinJpegOnlyShare || width != framebuffer.Width || height != framebuffer.Height
+            || jpeg.IsEmpty || jpeg.Length > TightCompactLength.Max)
+            return false;
+        ClientSession[] sessions = Volatile.Read(ref _sessions);
+        if (sessions.Length == 0) return false;
+        foreach (ClientSession session in sessions)
+            if (!session.TakesJpegOnly(framebuffer)) return false;
+
+        framebuffer.SetSourceAhead(jpeg);
+        _sourceAhead = true;
+        _scroll?.Reset();
+        _changed.SetAll();
+        foreach (ClientSession session in sessions)
+            session.OnFramebufferChanged(framebuffer, _changed);
+        return true;
     }
 
     /// <summary>

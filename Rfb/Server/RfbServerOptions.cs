@@ -41,4 +41,11 @@ public sealed class RfbServerOptions
 
     /// <summary>What a viewer that cannot resize sees after the desktop changed size; null: the part of the frame that fits.</summary>
     public IResizeNotice? ResizeNotice { get; init; }
+
+    /// <summary>
+    /// Whether a captured JPEG that changed much may go to viewers as it is without being decoded at all, when every
+    /// viewer takes it (Tight JPEG at quality 75 or more, whole frame in view): see <see cref="RfbServer.TryPublishJpegOnly"/>.
+    /// Default true; false decodes every frame (for side-by-side measurements).
+    /// </summary>
+    public bool JpegOnlyFrames { get; init; } = true;
 }

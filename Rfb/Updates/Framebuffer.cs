@@ -40,6 +40,7 @@ public sealed class Framebuffer
     private long _version = Interlocked.Add(ref s_versionBase, 1L << 32);
     private byte[] _sourceJpeg = [];
     private int _sourceJpegLength;
+    private bool _sourceAhead;
 
     public Framebuffer(int width, int height)
     {
@@ -278,12 +279,45 @@ public sealed class Framebuffer
             if (_sourceJpeg.Length < jpeg.Length) _sourceJpeg = GC.AllocateUninitializedArray<byte>(jpeg.Length + jpeg.Length / 4);
             jpeg.CopyTo(_sourceJpeg);
             _sourceJpegLength = jpeg.Length;
+            _sourceAhead = false;
         }
         finally
         {
             _lock.ExitWriteLock();
         }
     }
+
+    /// <summary>
+    /// Records a JPEG image that is newer than the contents: viewers are to be sent it as it is, and the contents
+    /// catch up with the next <see cref="Update"/> and <see cref="SetSourceJpeg"/>. The version moves, as the
+    /// picture did. Single publisher only.
+    /// </summary>
+    public void SetSourceAhead(ReadOnlySpan<byte> jpeg)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_sourceJpeg.Length < jpeg.Length) _sourceJpeg = GC.AllocateUninitializedArray<byte>(jpeg.Length + jpeg.Length / 4);
+            jpeg.CopyTo(_sourceJpeg);
+            _sourceJpegLength = jpeg.Length;
+            _version++;
+            _sourceAhead = true;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Whether the recorded source JPEG is newer than the contents (<see cref="SetSourceAhead"/>): the pixels are
+    /// then not the picture, and only that JPEG may be sent.
+    /// </summary>
+    public bool SourceAhead => Volatile.Read(ref _sourceAhead);
+
+    /// <summary>Publisher only: whether <paramref name="jpeg"/> is the recorded source JPEG.</summary>
+    internal bool SourceJpegEquals(ReadOnlySpan<byte> jpeg) =>
+        _sourceJpegLength > 0 && jpeg.SequenceEqual(_sourceJpeg.AsSpan(0, _sourceJpegLength));
 
     /// <summary>Length of the recorded source JPEG; 0 when the contents did not come from one.</summary>
     public int SourceJpegLength => Volatile.Read(ref _sourceJpegLength);

@@ -40,6 +40,14 @@ internal sealed class FramePublisher(RfbServer server) : IFrameSink, INoSignalSi
         _firstPicture.TrySetResult();
     }
 
+    /// <summary>Every viewer can be sent the capture's image as it is: the capture need not decode it.</summary>
+    public bool TryTakeJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare)
+    {
+        if (!server.TryPublishJpegOnly(jpeg, width, height, changedShare)) return false;
+        _firstPicture.TrySetResult();
+        return true;
+    }
+
     public void OnNoSignal(string device, string reason)
     {
         int width = server.Width, height = server.Height;

@@ -47,6 +47,7 @@ internal sealed class JpegScanLayout
     {
         Array.Clear(_dcLoaded);
         Array.Clear(_acLoaded);
+        StandardTablesUsed = 0;
         Width = Height = Components = 0;
         ScanStart = 0;
         if (jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8) return false;
@@ -152,8 +153,16 @@ internal sealed class JpegScanLayout
             int dc = body[2 + 2 * i] >> 4, ac = body[2 + 2 * i] & 15;
             if (dc > 3 || ac > 3) return false;
             // A table the header leaves out is the standard one, as libjpeg-turbo assumes for Motion-JPEG.
-            if (!_dcLoaded[dc]) _dcLoaded[dc] = JpegStandardTables.TryLoad(_dcTables[dc], 0, dc);
-            if (!_acLoaded[ac]) _acLoaded[ac] = JpegStandardTables.TryLoad(_acTables[ac], 1, ac);
+            if (!_dcLoaded[dc])
+            {
+                _dcLoaded[dc] = JpegStandardTables.TryLoad(_dcTables[dc], 0, dc);
+                StandardTablesUsed |= JpegStandardTables.Bit(0, dc);
+            }
+            if (!_acLoaded[ac])
+            {
+                _acLoaded[ac] = JpegStandardTables.TryLoad(_acTables[ac], 1, ac);
+                StandardTablesUsed |= JpegStandardTables.Bit(1, ac);
+            }
             if (!_dcLoaded[dc] || !_acLoaded[ac]) return false;
             _componentDc[i] = _dcTables[dc];
             DcTablesUsed |= 1 << dc;
@@ -228,6 +237,9 @@ internal sealed class JpegScanLayout
 
     /// <summary>The DC Huffman table ids the scan uses (bit i: table i).</summary>
     public int DcTablesUsed { get; private set; }
+
+    /// <summary>The tables the scan uses that the header leaves out, so the standard ones stand in (<see cref="JpegStandardTables.Bit"/>).</summary>
+    public int StandardTablesUsed { get; private set; }
 
     /// <summary>Offset of the SOS marker: a DHT segment inserted here replaces tables for the scan.</summary>
     public int ScanHeaderOffset { get; private set; }

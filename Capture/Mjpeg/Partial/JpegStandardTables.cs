@@ -54,4 +54,56 @@ internal static class JpegStandardTables
         (1, 1) => table.TryLoad(AcChrominanceCounts, AcChrominanceValues),
         _ => false,
     };
+
+    /// <summary>The bit of table class (0 DC, 1 AC) and id (0 luminance, 1 chrominance) in a set of tables.</summary>
+    public static int Bit(int tableClass, int id) => 1 << (tableClass * 4 + id);
+
+    /// <summary>Bytes of the DHT segment <see cref="WriteDhtSegment"/> writes for <paramref name="tables"/>.</summary>
+    public static int DhtSegmentLength(int tables)
+    {
+        int length = 4;
+        for (int tableClass = 0; tableClass < 2; tableClass++)
+            for (int id = 0; id < 2; id++)
+                if ((tables & Bit(tableClass, id)) != 0) length += 17 + Values(tableClass, id).Length;
+        return length;
+    }
+
+    /// <summary>Writes a DHT segment defining the standard tables in <paramref name="tables"/> (ids 0 and 1 only).</summary>
+    public static int WriteDhtSegment(Span<byte> destination, int tables)
+    {
+        int length = DhtSegmentLength(tables);
+        destination[0] = 0xFF;
+        destination[1] = 0xC4;
+        destination[2] = (byte)((length - 2) >> 8);
+        destination[3] = (byte)(length - 2);
+        int n = 4;
+        for (int tableClass = 0; tableClass < 2; tableClass++)
+        {
+            for (int id = 0; id < 2; id++)
+            {
+                if ((tables & Bit(tableClass, id)) == 0) continue;
+                destination[n++] = (byte)(tableClass << 4 | id);
+                Counts(tableClass, id).CopyTo(destination[n..]);
+                n += 16;
+                Values(tableClass, id).CopyTo(destination[n..]);
+                n += Values(tableClass, id).Length;
+            }
+        }
+        return n;
+    }
+
+    private static ReadOnlySpan<byte> Counts(int tableClass, int id) => (tableClass, id) switch
+    {
+        (0, 0) => DcLuminanceCounts,
+        (0, _) => DcChrominanceCounts,
+        (_, 0) => AcLuminanceCounts,
+        _ => AcChrominanceCounts,
+    };
+
+    private static ReadOnlySpan<byte> Values(int tableClass, int id) => (tableClass, id) switch
+    {
+        (0, _) => DcValues,
+        (_, 0) => AcLuminanceValues,
+        _ => AcChrominanceValues,
+    };
 }

@@ -112,8 +112,9 @@ internal sealed class TightUpdateWriter : IDisposable
 
     /// <summary>
     /// MJPEG pass-through: when the framebuffer holds a frame decoded from a JPEG (the capture's own bytes), the
-    /// viewer allows JPEG and the update covers almost all of the frame, that JPEG goes out as the one rectangle of
-    /// the update: no decode, no re-encode, no per-tile analysis. Returns false when it does not apply.
+    /// viewer allows JPEG and the update covers almost all of the frame (or the JPEG is newer than the pixels, see
+    /// <see cref="Framebuffer.SourceAhead"/>), that JPEG goes out as the one rectangle of the update: no decode, no
+    /// re-encode, no per-tile analysis. Returns false when it does not apply.
     /// </summary>
     /// <param name="dirtyArea">Pixels the update would otherwise send.</param>
     /// <param name="visible">The part of the frame the viewer sees; pass-through needs the whole frame.</param>
@@ -123,7 +124,8 @@ internal sealed class TightUpdateWriter : IDisposable
         if (!settings.AllowsJpeg || _jpegFailed) return false;
         var frame = new Rect(0, 0, framebuffer.Width, framebuffer.Height);
         if (visible != frame || frame.Width > TightEncoder.MaxWidth) return false;
-        if (dirtyArea * 10 < frame.Area * 9) return false;   // "changed almost everywhere": 90 %
+        // "Changed almost everywhere" (90 %), or the image is newer than the pixels (RfbServer.TryPublishJpegOnly).
+        if (dirtyArea * 10 < frame.Area * 9 && !framebuffer.SourceAhead) return false;
         int length = framebuffer.SourceJpegLength;
         if (length == 0 || length > TightCompactLength.Max) return false;
         if (_passThrough.Length < length) _passThrough = GC.AllocateUninitializedArray<byte>(length + length / 4);

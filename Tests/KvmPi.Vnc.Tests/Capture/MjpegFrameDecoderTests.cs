@@ -174,7 +174,7 @@ public sealed class MjpegFrameDecoderTests
         }
     }
 
-    private static byte[] WithoutHuffmanTables(byte[] jpeg)
+    internal static byte[] WithoutHuffmanTables(byte[] jpeg)
     {
         var output = new List<byte>(jpeg.Length);
         int copied = 0;
@@ -186,6 +186,32 @@ public sealed class MjpegFrameDecoderTests
         }
         output.AddRange(jpeg.AsSpan(copied));
         return [.. output];
+    }
+
+    [Fact]
+    public void ExaminingAFrameFirstTellsHowMuchChangedAndLeavesTheDecodeExact()
+    {
+        List<byte[]> frames = Sequence(320, 240, 1, 85);
+        using var examined = new MjpegFrameDecoder();
+        using var whole = new MjpegFrameDecoder { DecodeChangedRowsOnly = false };
+        var shares = new List<double>();
+        for (int f = 0; f < frames.Count; f++)
+        {
+            bool parsed = examined.TryExamine(frames[f], out int width, out int height, out double share);
+            if (parsed) Assert.Equal((320, 240), (width, height));
+            shares.Add(share);
+            JpegDecodeResult expected = whole.Decode(frames[f]), actual = examined.Decode(frames[f]);
+            Assert.True(expected == actual, $"frame {f}: {actual} where a whole decode gives {expected}");
+            Assert.True(examined.Pixels.SequenceEqual(whole.Pixels), $"frame {f}: pixels differ from a whole decode");
+        }
+        Assert.True(examined.PartialDecodes >= 20, $"only {examined.PartialDecodes} partial decodes");
+        Assert.Equal(1.0, shares[0]);                       // nothing to compare with
+        Assert.InRange(shares[1], 0.0001, 0.2);            // one glyph typed
+        int fill = 1 + 12 + 4 + 4;                          // the frame where three quarters of the screen change
+        Assert.InRange(shares[fill], 0.5, 1.0);
+        Assert.True(examined.TryExamine(frames[^1], out _, out _, out double same));
+        Assert.Equal(0.0, same);                            // the frame just decoded
+        Assert.False(examined.TryExamine([0xFF, 0xD8, 0xFF, 0xD9], out _, out _, out _));
     }
 
     [Fact]

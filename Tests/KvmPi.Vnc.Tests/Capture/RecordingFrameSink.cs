@@ -15,13 +15,35 @@ internal sealed class RecordingFrameSink : IFrameSink
 
     public IReadOnlyList<RecordedFrame> Frames { get { lock (_gate) return [.. _frames]; } }
 
-    public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride) =>
+    /// <summary>Whether the sink takes frames offered as the JPEG alone (<see cref="IFrameSink.TryTakeJpegOnly"/>).</summary>
+    public bool TakesJpegOnly { get; set; }
+
+    /// <summary>The images taken as the JPEG alone, with the changed share the source gave.</summary>
+    public List<(byte[] Jpeg, double ChangedShare)> JpegOnly { get; } = [];
+
+    /// <summary>The JPEG delivered with each recorded frame (empty for frames without one).</summary>
+    public List<byte[]> FrameJpegs { get; } = [];
+
+    public bool TryTakeJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare)
+    {
+        if (!TakesJpegOnly) return false;
+        lock (_gate) JpegOnly.Add((jpeg.ToArray(), changedShare));
+        return true;
+    }
+
+    public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride)
+    {
+        lock (_gate) FrameJpegs.Add([]);
         Record(bgrx, width, height, stride, 0, height);
+    }
 
     /// <summary>Records the rows the source said changed, too.</summary>
     public void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg,
-        int changedTop, int changedBottom) =>
+        int changedTop, int changedBottom)
+    {
+        lock (_gate) FrameJpegs.Add(jpeg.ToArray());
         Record(bgrx, width, height, stride, changedTop, changedBottom);
+    }
 
     private void Record(ReadOnlySpan<byte> bgrx, int width, int height, int stride, int changedTop, int changedBottom)
     {

@@ -3,6 +3,7 @@ using KvmPi.Vnc.Capture;
 using KvmPi.Vnc.Capture.V4l2;
 using KvmPi.Vnc.Capture.Yuv;
 using KvmPi.Vnc.Tests.Support;
+using KvmPi.Vnc.Tests.Support.Decoders;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KvmPi.Vnc.Tests.Capture;
@@ -88,6 +89,57 @@ public class V4l2FrameDeliveryTests
         Assert.Equal((0, 32), (f[3].ChangedTop, f[3].ChangedBottom));   // after the YUV frame: whole again
         Assert.Equal((16, 24), (f[4].ChangedTop, f[4].ChangedBottom));
         Assert.Equal(f[1].Bgrx, f[4].Bgrx);
+    }
+
+    [Fact]
+    public void MjpegFramesTheSinkTakesAsJpegAloneAreNotDecodedAndTheirRepeatIs()
+    {
+        using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
+        var sink = new RecordingFrameSink { TakesJpegOnly = true };
+        byte[] pixels = new byte[64 * 32 * 4];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 13 % 241);
+        byte[] a = TestJpegEncoder.Encode(pixels, 64, 32, 85, 1);
+        pixels.AsSpan((17 * 64 + 20) * 4, 12).Fill(255);   // rows 16..23 of 4:2:2 MCUs
+        byte[] b = TestJpegEncoder.Encode(pixels, 64, 32, 85, 1);
+        V4l2PixFormat mjpg = Format(FourCc.Mjpeg, 64, 32);
+
+        source.Deliver(a, mjpg, Bt709Limited, sink);   // taken undecoded: nothing to compare with, all changed
+        Assert.Empty(sink.Frames);
+        Assert.Equal(a, sink.JpegOnly[0].Jpeg);
+        Assert.Equal(1.0, sink.JpegOnly[0].ChangedShare);
+
+        source.Deliver(a, mjpg, Bt709Limited, sink);   // the same image again: the screen is still, decode it now
+        RecordedFrame still = Assert.Single(sink.Frames);
+        Assert.Equal(a, sink.FrameJpegs[0]);
+        Assert.Equal((0, 32), (still.ChangedTop, still.ChangedBottom));
+        source.Deliver(a, mjpg, Bt709Limited, sink);   // and only once
+        Assert.Single(sink.Frames);
+
+        source.Deliver(b, mjpg, Bt709Limited, sink);   // offered with the share of its coded data that changed
+        Assert.Equal(2, sink.JpegOnly.Count);
+        Assert.InRange(sink.JpegOnly[1].ChangedShare, 0.01, 0.9);
+        sink.TakesJpegOnly = false;
+        source.Deliver(a, mjpg, Bt709Limited, sink);   // declined: decoded (only what differs from the last decode: nothing)
+        Assert.Equal(2, sink.Frames.Count);
+        Assert.Equal(sink.Frames[0].Bgrx, sink.Frames[1].Bgrx);
+        Assert.Equal(0, source.Skipped);
+    }
+
+    [Fact]
+    public void MjpegWithoutHuffmanTablesIsHandedOnWithTheStandardOnes()
+    {
+        using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
+        var sink = new RecordingFrameSink { TakesJpegOnly = true };
+        byte[] withTables = TestJpegEncoder.Gradient(64, 32);
+        byte[] bare = MjpegFrameDecoderTests.WithoutHuffmanTables(withTables);
+        Assert.True(bare.Length < withTables.Length);
+        source.Deliver(bare, Format(FourCc.Mjpeg, 64, 32), Bt709Limited, sink);
+
+        // What viewers get must decode without knowing the Motion-JPEG convention: it carries a DHT segment again,
+        // and decodes to what the original did.
+        byte[] handed = sink.JpegOnly[0].Jpeg;
+        Assert.True(handed.AsSpan().IndexOf(new byte[] { 0xFF, 0xC4 }) > 0, "no DHT segment");
+        Assert.Equal(TightDecoder.DecodeJpegBgrx(withTables), TightDecoder.DecodeJpegBgrx(handed));
     }
 
     [Fact]

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+using System.Buffers.Binary;
+using KvmPi.Vnc.Rfb;
+using KvmPi.Vnc.Rfb.Server;
+using KvmPi.Vnc.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KvmPi.Vnc.Tests.Rfb.Server;
+
+/// <summary>
+/// Captured frames taken as the JPEG alone (<see cref="RfbServer.TryPublishJpegOnly"/>): only when every viewer
+/// takes Tight JPEG at a quality the capture meets; such viewers are sent exactly the capture's bytes; and the next
+/// frame published with pixels is sent whole, since the pixels were older than what viewers held, unless it is the
+/// same image again.
+/// </summary>
+public class JpegOnlyFrameTests
+{
+    private const int W = 256, H = 192, T = 64;
+
+    private sealed class NullDesktop : IRfbDesktop
+    {
+        public void KeyEvent(uint keysym, bool down) { }
+        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
+        public void ReleaseAllInput() { }
+    }
+
+    /// <summary>One rectangle of a Tight update as far as these tests look: its area, and the JPEG if it is one.</summary>
+    private sealed record TightRect(int X, int Y, int Width, int Height, byte[]? Jpeg);
+
+    /// <summary>A viewer that reads Tight fill and JPEG rectangles (all these tests' frames give).</summary>
+    private sealed class Viewer(Stream stream)
+    {
+        public async Task RequestAsync(bool incremental) =>
+            await stream.WriteAsync(new byte[] { 3, (byte)(incremental ? 1 : 0), 0, 0, 0, 0, W >> 8, W & 255, H >> 8, H & 255 });
+
+        public async Task<List<TightRect>> ReadUpdateAsync()
+        {
+            var rects = new List<TightRect>();
+            byte[] header = await Read(4);
+            Assert.Equal(0, header[0]);
+            for (int i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)); i++)
+            {
+                byte[] r = await Read(12);
+                int x = BinaryPrimitives.ReadUInt16BigEndian(r), y = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(2));
+                int w = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(6));
+                Assert.Equal(7, BinaryPrimitives.ReadInt32BigEndian(r.AsSpan(8)));
+                byte control = (await Read(1))[0];
+                switch (control >> 4)
+                {
+                    case 8:   // fill: one 24-bit TPIXEL
+                        await Read(3);
+                        rects.Add(new TightRect(x, y, w, h, null));
+                        break;
+                    case 9:   // JPEG: compact length, then the image
+                        int length = 0;
+                        for (int shift = 0; shift < 21; shift += 7)
+                        {
+                            byte b = (await Read(1))[0];
+                            length |= (b & 0x7F) << shift;
+                            if (b < 0x80) break;
+                        }
+                        rects.Add(new TightRect(x, y, w, h, await Read(length)));
+                        break;
+                    default:
+                        Assert.Fail($"unexpected Tight control 0x{control:X2}");
+                        break;
+                }
+            }
+            return rects;
+        }
+
+        private async Task<byte[]> Read(int n)
+        {
+            byte[] b = new byte[n];
+            await stream.ReadExactlyAsync(b).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            return b;
+        }
+    }
+
+    private static byte[] Grey() => TestJpegEncoder.SolidBgrx(W, H, 90, 90, 90);
+
+    /// <summary><paramref name="pixels"/> with tile (1, 1) filled with one colour: a change of exactly one tile.</summary>
+    private static byte[] WithOneTile(byte[] pixels, byte r, byte g, byte b)
+    {
+        byte[] p = (byte[])pixels.Clone();
+        for (int y = T; y < 2 * T; y++)
+            for (int x = T; x < 2 * T; x++)
+                (p[(y * W + x) * 4], p[(y * W + x) * 4 + 1], p[(y * W + x) * 4 + 2]) = (b, g, r);
+        return p;
+    }
+
+    private static async Task<(RfbServer Server, Viewer Viewer, Stream Client, Task Serving)> ConnectAsync(RfbServer server, params int[] encodings)
+    {
+        var connection = new InMemoryConnection();
+        Task serving = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
+        Stream client = connection.ClientEnd;
+        var viewer = new Viewer(client);
+        await client.ReadExactlyAsync(new byte[12]);
+        await client.WriteAsync("RFB 003.008\n"u8.ToArray());
+        await client.ReadExactlyAsync(new byte[2]);
+        await client.WriteAsync(new byte[] { 1 });
+        await client.ReadExactlyAsync(new byte[4]);
+        await client.WriteAsync(new byte[] { 1 });
+        await client.ReadExactlyAsync(new byte[24 + "KvmPi.Vnc".Length]);
+        byte[] set = new byte[4 + 4 * encodings.Length];
+        set[0] = 2;
+        BinaryPrimitives.WriteUInt16BigEndian(set.AsSpan(2), (ushort)encodings.Length);
+        for (int i = 0; i < encodings.Length; i++) BinaryPrimitives.WriteInt32BigEndian(set.AsSpan(4 + 4 * i), encodings[i]);
+        await client.WriteAsync(set);
+        return (server, viewer, client, serving);
+    }
+
+    private static RfbServer NewServer(byte[] first)
+    {
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H }, new NullDesktop(), NullLoggerFactory.Instance);
+        server.PublishFrame(first, W, H, W * 4);
+        return server;
+    }
+
+    /// <summary>Waits until the session has taken its encodings (the server reads them on its own task).</summary>
+    private static async Task<bool> OfferUntilTakenAsync(RfbServer server, byte[] jpeg)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            if (server.TryPublishJpegOnly(jpeg, W, H, 1.0)) return true;
+            await Task.Delay(10);
+        }
+        return false;
+    }
+
+    [Fact]
+    public async Task ATightJpegViewerIsSentTheCapturesOwnBytesAndTheNextDecodedFrameWhole()
+    {
+        byte[] grey = Grey();
+        RfbServer server = NewServer(grey);
+        var (_, viewer, client, serving) = await ConnectAsync(server, 7, -24);   // Tight, quality level 8
+        await viewer.RequestAsync(incremental: false);
+        List<TightRect> first = await viewer.ReadUpdateAsync();
+        Assert.All(first, r => Assert.Null(r.Jpeg));   // a grey frame: fills
+
+        byte[] image = TestJpegEncoder.Gradient(W, H);
+        Assert.True(await OfferUntilTakenAsync(server, image));
+        await viewer.RequestAsync(incremental: true);
+        List<TightRect> passed = await viewer.ReadUpdateAsync();
+        TightRect only = Assert.Single(passed);
+        Assert.Equal((0, 0, W, H), (only.X, only.Y, only.Width, only.Height));
+        Assert.Equal(image, only.Jpeg);
+
+        // The pixels were still the grey frame's; the next decoded frame differs from them in one tile only, but
+        // from the viewer's picture (the gradient) everywhere: it must go whole (here: its own JPEG, since all changed).
+        byte[] next = WithOneTile(grey, 200, 30, 30);
+        byte[] nextJpeg = TestJpegEncoder.Encode(next, W, H, 85, 1);
+        server.PublishFrame(next, W, H, W * 4, nextJpeg);
+        await viewer.RequestAsync(incremental: true);
+        TightRect whole = Assert.Single(await viewer.ReadUpdateAsync());
+        Assert.Equal(nextJpeg, whole.Jpeg);
+
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task TheSameImageDecodedAfterwardsSendsOnlyWhatChangedSinceThePixels()
+    {
+        byte[] grey = Grey();
+        RfbServer server = NewServer(grey);
+        var (_, viewer, client, serving) = await ConnectAsync(server, 7, -24);
+        await viewer.RequestAsync(incremental: false);
+        await viewer.ReadUpdateAsync();
+
+        byte[] still = WithOneTile(grey, 30, 200, 30);
+        byte[] stillJpeg = TestJpegEncoder.Encode(still, W, H, 85, 1);
+        Assert.True(await OfferUntilTakenAsync(server, stillJpeg));
+        await viewer.RequestAsync(incremental: true);
+        Assert.Equal(stillJpeg, Assert.Single(await viewer.ReadUpdateAsync()).Jpeg);
+
+        // The screen stands still: the capture decodes the same image and publishes its pixels. The viewer holds
+        // it already (as JPEG); only the tile that differs from the old pixels is due, not the whole frame.
+        server.PublishFrame(still, W, H, W * 4, stillJpeg);
+        await viewer.RequestAsync(incremental: true);
+        TightRect tile = Assert.Single(await viewer.ReadUpdateAsync());
+        Assert.Equal((T, T, T, T), (tile.X, tile.Y, tile.Width, tile.Height));
+        Assert.Null(tile.Jpeg);
+
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Theory]
+    [InlineData(new[] { 16 })]          // ZRLE: needs pixels
+    [InlineData(new[] { 7 })]           // lossless Tight
+    [InlineData(new[] { 7, -30 })]      // Tight JPEG quality level 2 (JPEG quality 41): far smaller than the capture's
+    public async Task AViewerThatNeedsPixelsKeepsEveryFrameDecoded(int[] encodings)
+    {
+        byte[] grey = Grey();
+        RfbServer server = NewServer(grey);
+        var (_, viewer, client, serving) = await ConnectAsync(server, encodings);
+        await viewer.RequestAsync(incremental: false);
+        await Task.Delay(100);   // its encodings have been read (the first update need not be parsed here)
+        byte[] image = TestJpegEncoder.Gradient(W, H);
+        Assert.False(server.TryPublishJpegOnly(image, W, H, 1.0));
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task NoFrameIsTakenUndecodedWithoutViewersOrWhenLittleChangedOrTheSizeDiffers()
+    {
+        byte[] grey = Grey();
+        RfbServer server = NewServer(grey);
+        byte[] image = TestJpegEncoder.Gradient(W, H);
+        Assert.False(server.TryPublishJpegOnly(image, W, H, 1.0));   // nobody to send it to
+
+        var (_, viewer, client, serving) = await ConnectAsync(server, 7, -24);
+        await viewer.RequestAsync(incremental: false);
+        await viewer.ReadUpdateAsync();
+        Assert.False(server.TryPublishJpegOnly(image, W, H, 0.2));        // little changed: decode, send what changed
+        Assert.False(server.TryPublishJpegOnly(image, W * 2, H, 1.0));    // a new size goes through PublishFrame
+        Assert.True(server.TryPublishJpegOnly(image, W, H, 0.9));
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
