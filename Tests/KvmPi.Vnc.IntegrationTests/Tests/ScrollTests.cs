@@ -44,7 +44,8 @@ public sealed class ScrollTests(ITestOutputHelper output)
     /// JPEG quality 85 at 4:2:2 as an HDMI dongle sends it. The reference holds each distinct frame as the server
     /// decodes it (TurboJPEG, fast DCT and upsampling), every row.
     /// </summary>
-    private static async Task<(string Video, string Reference)> MakeContentAsync(TempDir dir)
+    /// <param name="accurate">Reference decoded accurately (ISLOW, fancy upsampling), as a viewer decodes the capture's own JPEG.</param>
+    private static async Task<(string Video, string Reference)> MakeContentAsync(TempDir dir, bool accurate = false)
     {
         int lines = H / LineHeight + ScrollFrames * LinesPerFrame + 4;
         var code = new StringBuilder();
@@ -77,7 +78,7 @@ public sealed class ScrollTests(ITestOutputHelper output)
             byte[] rgb = new byte[W * H * 3];
             foreach (byte[] jpeg in jpegs)
             {
-                var (w, h, bgrx) = TurboJpeg.Decompress(jpeg, TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
+                var (w, h, bgrx) = TurboJpeg.Decompress(jpeg, accurate ? 0 : TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
                 Assert.Equal((W, H), (w, h));
                 for (int p = 0; p < W * H; p++)
                     (rgb[p * 3], rgb[p * 3 + 1], rgb[p * 3 + 2]) = (bgrx[p * 4 + 2], bgrx[p * 4 + 1], bgrx[p * 4]);
@@ -94,7 +95,8 @@ public sealed class ScrollTests(ITestOutputHelper output)
     }
 
     /// <summary>Serves the content from its first frame and watches one cycle (lead, scroll, still) with the given encodings.</summary>
-    private static async Task<(List<Update> Updates, ProbeRun Run, ServerProcess Server)> WatchAsync(TempDir dir, string video, string reference, string encodings)
+    private static async Task<(List<Update> Updates, ProbeRun Run, ServerProcess Server)> WatchAsync(TempDir dir, string video, string reference,
+        string encodings, int? quality = null)
     {
         var server = await ServerProcess.StartAsync("--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture),
             "--keyboard", dir.ReportFile($"kbd-{encodings.Length}"), "--mouse", dir.ReportFile($"mouse-{encodings.Length}"));
@@ -102,7 +104,7 @@ public sealed class ScrollTests(ITestOutputHelper output)
         double seconds = (LeadFrames + ScrollFrames + StillFrames) / (double)Fps - 3;
         ProbeRun run = await RfbProbe.RunAsync(server.Port, new ProbeOptions
         {
-            Encodings = encodings, Compress = 3, FirstFrameWaitSeconds = 10, TailSeconds = 0.1,
+            Encodings = encodings, Compress = 3, Quality = quality, FirstFrameWaitSeconds = 10, TailSeconds = 0.1,
             ExtraArguments = ["-u", "-P", reference],
             Actions = [$"s:{(int)(seconds * 1000)}"], Timeout = TimeSpan.FromSeconds(60),
         });
@@ -164,6 +166,44 @@ public sealed class ScrollTests(ITestOutputHelper output)
                 Assert.True(withCopy <= 0.5 * zrle,
                     $"CopyRect+ZRLE {withCopy / 1024:F0} KiB per scrolled frame against ZRLE alone {zrle / 1024:F0} KiB:\n{log}\n{string.Join("\n", plain)}");
             }
+        }
+    }
+
+    /// <summary>
+    /// MJPEG pass-through with a real viewer: libvncclient asking Tight JPEG at quality level 8 watches the scroll.
+    /// Each scrolled frame changes almost all of the captured JPEG, so the server sends the capture's own image
+    /// without decoding it; the viewer's libjpeg decodes it as the accurate reference does, so every picture while
+    /// it scrolls is that frame within 55 dB (a re-encode at quality 8 of the server's fast decode measures below
+    /// 45 dB against it). Once still, the last frame is decoded once and refreshed losslessly.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_Tight_JPEG_viewer_is_sent_the_captures_own_images_while_it_scrolls()
+    {
+        Tools.RequireTurboJpeg();
+        Tools.Require("convert");
+        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
+        await RfbProbe.GetBinaryAsync();
+        using var dir = new TempDir("scroll-jpeg");
+        var (video, reference) = await MakeContentAsync(dir, accurate: true);
+        long captured = 0;
+        for (int f = 1; f <= ScrollFrames; f++) captured += new FileInfo(dir.File($"f{f:D2}.jpg")).Length;
+
+        var (updates, run, server) = await WatchAsync(dir, video, reference, "tight", quality: 8);
+        using (server)
+        {
+            Assert.True(run.Process.ExitCode == 0, run.ToString());
+            string log = string.Join("\n", updates) + "\n" + server.Describe();
+            int first = updates.FindIndex(u => u.Frame >= 1), still = updates.FindIndex(u => u.Frame == ScrollFrames);
+            Assert.True(first > 0 && still > first, "the viewer did not follow the scroll: " + log);
+            foreach (Update u in updates.Skip(first).Take(still - first + 1))
+                Assert.True(u.Psnr >= 55, $"picture at {u} below 55 dB against the captured frame: not the capture's own image?\n{log}");
+            // Bytes: each frame shown cost about its captured JPEG (+ the rectangle's few header bytes).
+            double perFrame = BytesPerScrolledFrame(updates), capturedPerFrame = (double)captured / ScrollFrames;
+            output.WriteLine($"Tight JPEG q8 while scrolling: {perFrame / 1024:F0} KiB per frame shown, captured JPEGs {capturedPerFrame / 1024:F0} KiB; " +
+                $"lowest PSNR {updates.Skip(first).Take(still - first + 1).Min(u => u.Psnr):F1} dB against an accurate decode");
+            Assert.True(perFrame <= 1.1 * capturedPerFrame, $"{perFrame / 1024:F0} KiB per frame shown, captured {capturedPerFrame / 1024:F0} KiB:\n{log}");
+            // Still: the picture stays that frame (the lossless refresh sends the server's own decode of it).
+            Assert.True(updates[^1].Frame == ScrollFrames && updates[^1].Psnr >= 40, $"last picture {updates[^1]}:\n{log}");
         }
     }
 
