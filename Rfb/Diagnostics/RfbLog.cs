@@ -76,4 +76,10 @@ internal static partial class RfbLog
 
     [LoggerMessage(80, LogLevel.Debug, "scrolled: {Move}")]
     public static partial void ScrollDetected(ILogger logger, ScrollMove move);
+
+    [LoggerMessage(81, LogLevel.Debug, "captured frames go to viewers as they are, undecoded (every viewer takes Tight JPEG; the picture changes much)")]
+    public static partial void JpegOnlyStarted(ILogger logger);
+
+    [LoggerMessage(82, LogLevel.Debug, "captured frames are decoded again ({Frames} went undecoded)")]
+    public static partial void JpegOnlyStopped(ILogger logger, long frames);
 }

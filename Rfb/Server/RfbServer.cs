@@ -27,6 +27,7 @@ public sealed class RfbServer
     private TileSet _changed;
     private ScrollDetector? _scroll;   // publisher only; made when a viewer first takes CopyRect
     private bool _sourceAhead;         // publisher only: the last frame was taken as JPEG alone (TryPublishJpegOnly)
+    private long _jpegOnlyRun;         // publisher only: frames taken so since the last one published with pixels
     // Sessions reading the pixels of an update that carries CopyRects, and whether a frame is being copied in
     // (see BeginMoveWrite). A monitor: each side waits for the other.
     private readonly object _moveGate = new();
@@ -85,6 +86,11 @@ public sealed class RfbServer
         // After frames taken as JPEG alone, the contents are older than what viewers hold (TryPublishJpegOnly).
         bool afterJpegOnly = _sourceAhead;
         _sourceAhead = false;
+        if (_jpegOnlyRun > 0)
+        {
+            RfbLog.JpegOnlyStopped(_logger, _jpegOnlyRun);
+            _jpegOnlyRun = 0;
+        }
         Framebuffer framebuffer = _framebuffer;
         if (width != framebuffer.Width || height != framebuffer.Height)
         {
@@ -178,6 +184,7 @@ public sealed class RfbServer
 
         framebuffer.SetSourceAhead(jpeg);
         _sourceAhead = true;
+        if (_jpegOnlyRun++ == 0) RfbLog.JpegOnlyStarted(_logger);
         _scroll?.Reset();
         _changed.SetAll();
         foreach (ClientSession session in sessions)

@@ -41,7 +41,7 @@ public sealed class ScrollTests(ITestOutputHelper output)
     /// <summary>
     /// The Motion-JPEG file and the reference file rfbprobe -P reads. The frames are made as the load tool's editor
     /// content (Benchmarks/LoadTest/ContentGenerator.cs), at 1280x720: code rendered by ImageMagick, a title bar,
-    /// JPEG quality 85 at 4:2:2 as an HDMI dongle sends it. The reference holds each distinct frame as the server
+    /// JPEG quality 85 at 4:2:2 with the standard Huffman tables, as an HDMI dongle sends it. The reference holds each distinct frame as the server
     /// decodes it (TurboJPEG, fast DCT and upsampling), every row.
     /// </summary>
     /// <param name="accurate">Reference decoded accurately (ISLOW, fancy upsampling), as a viewer decodes the capture's own JPEG.</param>
@@ -61,7 +61,7 @@ public sealed class ScrollTests(ITestOutputHelper output)
         await Task.WhenAll(frames.Select((path, f) => ConvertAsync([tall, "-crop", $"{W}x{H - Title}+0+{f * LinesPerFrame * LineHeight}", "+repage",
             "-background", "#dddddd", "-gravity", "north", "-splice", $"0x{Title}", "-gravity", "northwest", "-font", Font,
             "-pointsize", "15", "-fill", "#333333", "-annotate", "+12+22", "editor - Program.cs",
-            "-quality", "85", "-sampling-factor", "2x1", path])));
+            "-quality", "85", "-sampling-factor", "2x1", "-define", "jpeg:optimize-coding=false", path])));
         var jpegs = frames.Select(File.ReadAllBytes).ToList();
 
         string video = dir.File("scroll.mjpeg");
@@ -184,7 +184,9 @@ public sealed class ScrollTests(ITestOutputHelper output)
         Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
         await RfbProbe.GetBinaryAsync();
         using var dir = new TempDir("scroll-jpeg");
-        var (video, reference) = await MakeContentAsync(dir, accurate: true);
+        var (withTables, reference) = await MakeContentAsync(dir, accurate: true);
+        string video = dir.File("bare.mjpeg");   // as dongles send it: the viewer gets the images with the standard tables
+        await File.WriteAllBytesAsync(video, JpegSegments.WithoutHuffmanTables(await File.ReadAllBytesAsync(withTables)));
         long captured = 0;
         for (int f = 1; f <= ScrollFrames; f++) captured += new FileInfo(dir.File($"f{f:D2}.jpg")).Length;
 
@@ -240,5 +242,42 @@ public sealed class ScrollTests(ITestOutputHelper output)
         Assert.Matches(@"encodings \[[^\]]*,1,", log);                 // the viewer listed CopyRect
         Assert.Contains("scrolled: ", log);                                 // and the server found the scroll
         await RgbImage.AssertEqualAsync(expected, shot, "TigerVNC viewer after the scroll stopped", dir);
+    }
+
+    /// <summary>
+    /// TigerVNC's viewer with its default encoding choice (Tight, JPEG at quality level 8 on a fast link) watching the
+    /// same scroll, its frames sent as Motion-JPEG dongles send them (no Huffman tables): the server hands the viewer
+    /// the capture's own images, completed with the standard tables, while it scrolls, decodes the last one once the
+    /// screen is still, and the viewer ends with that frame exactly (the lossless refresh).
+    /// </summary>
+    [SkippableFact]
+    public async Task TigerVnc_viewer_with_Tight_JPEG_is_sent_the_captures_own_images_and_ends_exact()
+    {
+        Tools.RequireTurboJpeg();
+        Tools.Require("convert", "Xvfb", "xtigervncviewer", "xdotool", "import");
+        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
+        using var dir = new TempDir("scroll-tiger-jpeg");
+        var (withTables, _) = await MakeContentAsync(dir);
+        string video = dir.File("bare.mjpeg");
+        await File.WriteAllBytesAsync(video, JpegSegments.WithoutHuffmanTables(await File.ReadAllBytesAsync(withTables)));
+        var (_, _, last) = TurboJpeg.Decompress(File.ReadAllBytes(dir.File($"f{ScrollFrames:D2}.jpg")), TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
+        var expected = RgbImage.FromBgrx(W, H, last);
+
+        var playing = System.Diagnostics.Stopwatch.StartNew();
+        using var server = await ServerProcess.StartAsync("--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture), "--log-level", "debug",
+            "--keyboard", dir.ReportFile("kbd"), "--mouse", dir.ReportFile("mouse"));
+        using var x = await XvfbDisplay.StartAsync();
+        using var viewer = await TigerViewer.StartAsync(x, server.Port, ["-AutoSelect=0", "-PreferredEncoding=Tight", "-QualityLevel=8"]);
+
+        TimeSpan shotAt = TimeSpan.FromSeconds((LeadFrames + ScrollFrames) / (double)Fps + 3);
+        if (playing.Elapsed < shotAt) await Task.Delay(shotAt - playing.Elapsed);
+        Assert.True(playing.Elapsed < TimeSpan.FromSeconds(12), $"too slow to start ({playing.Elapsed.TotalSeconds:F1} s): {server.Describe()}");
+        var shot = await viewer.ScreenshotAsync(dir.File("viewer.png"), W, H);
+        Assert.False(viewer.HasExited, "the viewer quit: " + viewer.Log);
+
+        string log = server.Output;
+        Assert.Contains("captured frames go to viewers as they are, undecoded", log);
+        Assert.Matches(@"captured frames are decoded again \((1[0-9]|[2-9][0-9]) went undecoded\)", log);   // the scroll's frames
+        await RgbImage.AssertEqualAsync(expected, shot, "TigerVNC viewer (Tight JPEG) after the scroll stopped", dir);
     }
 }
