@@ -31,5 +31,6 @@ public interface IFrameSink
     /// </summary>
     /// <param name="jpeg">The whole image, as a viewer's decoder can take it (Huffman tables included).</param>
     /// <param name="changedShare">How much of its coded data differs from the last frame given with pixels: 0..1.</param>
-    bool TryTakeJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare) => false;
+    /// <param name="quality">The JPEG quality (1..100) it was most likely written at; 0: unknown.</param>
+    bool TryTakeJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare, int quality) => false;
 }

@@ -213,8 +213,8 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
         bool repeat = jpeg.SequenceEqual(_lastDeliveredJpeg.AsSpan(0, _lastDeliveredJpegLength));
         if (repeat && !_lastDeliveredWithoutPixels)
             return;
-        if (!repeat && _decoder.TryExamine(jpeg, out int width, out int height, out double changedShare)
-            && sink.TryTakeJpegOnly(_decoder.CompleteImage(jpeg), width, height, changedShare))
+        if (!repeat && _decoder.TryExamine(jpeg, out int width, out int height, out double changedShare, out int quality)
+            && sink.TryTakeJpegOnly(_decoder.CompleteImage(jpeg), width, height, changedShare, quality))
         {
             RememberDelivered(jpeg);
             _lastDeliveredWithoutPixels = true;

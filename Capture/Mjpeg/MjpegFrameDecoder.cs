@@ -79,16 +79,18 @@ internal sealed class MjpegFrameDecoder : IDisposable
 
     /// <summary>
     /// Looks at <paramref name="jpeg"/> without decoding it: its size, and how much of its entropy-coded data differs
-    /// from the last frame decoded (0: the same image; 1: all, or not comparable). False when it is not a JPEG this
+    /// from the last frame decoded (0: the same image; 1: all, or not comparable), and the quality it was written at
+    /// (<see cref="Partial.JpegQualityEstimate"/>; 0: unknown). False when it is not a JPEG this
     /// decoder can vouch for (a baseline, 8-bit, non-restart image with whole headers; anything else is decoded and
     /// reported as usual). A <see cref="Decode"/> of the same frame right after reuses this work.
     /// </summary>
-    public bool TryExamine(ReadOnlySpan<byte> jpeg, out int width, out int height, out double changedShare)
+    public bool TryExamine(ReadOnlySpan<byte> jpeg, out int width, out int height, out double changedShare, out int quality)
     {
         Examine(jpeg);
         _examined = true;
         width = _layout.Width;
         height = _layout.Height;
+        quality = _layout.EstimatedQuality;
         changedShare = _exam.Identical ? 0 : _exam.SameHeader ? (double)_exam.ChangedBits / Math.Max(1, _current.Bits) : 1;
         return _exam.Parsed;
     }

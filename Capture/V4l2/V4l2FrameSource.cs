@@ -319,8 +319,8 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         if (repeat && !_lastJpegWithoutPixels) return;
 
         _decoder ??= new MjpegFrameDecoder();
-        if (!repeat && _decoder.TryExamine(jpeg, out int width, out int height, out double changedShare)
-            && sink.TryTakeJpegOnly(_decoder.CompleteImage(jpeg), width, height, changedShare))
+        if (!repeat && _decoder.TryExamine(jpeg, out int width, out int height, out double changedShare, out int quality)
+            && sink.TryTakeJpegOnly(_decoder.CompleteImage(jpeg), width, height, changedShare, quality))
         {
             RememberJpeg(jpeg);
             _lastJpegWithoutPixels = true;

@@ -85,10 +85,10 @@ internal sealed partial class ClientSession
 
     /// <summary>
     /// Publisher thread: whether this viewer can be sent the capture's JPEG as it is instead of the pixels of the
-    /// next frame (<see cref="RfbServer.TryPublishJpegOnly"/>): it takes Tight JPEG at a quality the capture's own
-    /// image meets, and sees the whole frame at its size.
+    /// next frame (<see cref="RfbServer.TryPublishJpegOnly"/>): it takes Tight JPEG at a quality near the capture's
+    /// (<paramref name="sourceQuality"/>) or above, and sees the whole frame at its size.
     /// </summary>
-    public bool TakesJpegOnly(Framebuffer framebuffer)
+    public bool TakesJpegOnly(Framebuffer framebuffer, int sourceQuality)
     {
         lock (_lock)
         {
@@ -100,7 +100,7 @@ internal sealed partial class ClientSession
             ClientCapabilities caps = _capabilities;
             var settings = TightSettings.From(encoding == EncodingType.TightPng, _translator.Format.BitsPerPixel,
                 caps.CompressLevel, caps.QualityLevel, caps.FineQuality, caps.Subsampling);
-            return settings.JpegQuality >= RfbServer.MinJpegOnlyQuality;
+            return settings.AllowsJpeg && settings.JpegQuality >= sourceQuality - RfbServer.JpegOnlyQualityMargin;
         }
     }
 

@@ -155,12 +155,19 @@ public sealed class RfbServer
     /// </summary>
     internal const double MinJpegOnlyShare = 0.5;
 
-    /// <summary>Least JPEG quality a viewer asks for to be sent the capture's own image (a dongle's is about 80–90).</summary>
-    internal const int MinJpegOnlyQuality = 75;
+    /// <summary>
+    /// A viewer is sent the capture's own image when the quality it asks for is at most this much below the
+    /// capture's: JPEG bytes grow with quality, so the capture's image then costs it about what a re-encode would.
+    /// </summary>
+    internal const int JpegOnlyQualityMargin = 10;
+
+    /// <summary>The capture's JPEG quality when its quantization tables do not tell (dongles write about 80–90).</summary>
+    internal const int AssumedSourceQuality = 85;
 
     /// <summary>
     /// Offers a captured JPEG before it is decoded. When it changed much (<paramref name="changedShare"/> of its coded
-    /// data ≥ <see cref="MinJpegOnlyShare"/>) and every viewer takes Tight JPEG at a quality the capture's own meets,
+    /// data ≥ <see cref="MinJpegOnlyShare"/>) and every viewer takes Tight JPEG at a quality near the capture's own
+    /// (<paramref name="quality"/>, within <see cref="JpegOnlyQualityMargin"/>),
     /// the server takes it as it is: each viewer is sent these bytes (MJPEG pass-through), nobody needs its pixels,
     /// so the capture need not decode it. Returns false when it must be decoded and published with
     /// <see cref="PublishFrame(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int)"/>. Single publisher.
@@ -171,7 +178,8 @@ public sealed class RfbServer
     /// image again, a still screen, only what changed since those pixels); no CopyRect is derived from it, and no
     /// lossless refresh reads pixels while they lag.
     /// </remarks>
-    public bool TryPublishJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare)
+    /// <param name="quality">The JPEG quality the capture wrote it at (1..100); 0: unknown.</param>
+    public bool TryPublishJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare, int quality = 0)
     {
         Framebuffer framebuffer = _framebuffer;
         if (!Options.JpegOnlyFrames || changedShare < MinJpegOnlyShare || width != framebuffer.Width || height != framebuffer.Height
@@ -180,7 +188,7 @@ public sealed class RfbServer
         ClientSession[] sessions = Volatile.Read(ref _sessions);
         if (sessions.Length == 0) return false;
         foreach (ClientSession session in sessions)
-            if (!session.TakesJpegOnly(framebuffer)) return false;
+            if (!session.TakesJpegOnly(framebuffer, quality > 0 ? quality : AssumedSourceQuality)) return false;
 
         framebuffer.SetSourceAhead(jpeg);
         _sourceAhead = true;

@@ -44,7 +44,7 @@ public sealed class RfbServerOptions
 
     /// <summary>
     /// Whether a captured JPEG that changed much may go to viewers as it is without being decoded at all, when every
-    /// viewer takes it (Tight JPEG at quality 75 or more, whole frame in view): see <see cref="RfbServer.TryPublishJpegOnly"/>.
+    /// viewer takes it (Tight JPEG at about the capture's quality or more, whole frame in view): see <see cref="RfbServer.TryPublishJpegOnly"/>.
     /// Default true; false decodes every frame (for side-by-side measurements).
     /// </summary>
     public bool JpegOnlyFrames { get; init; } = true;

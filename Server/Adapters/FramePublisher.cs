@@ -41,9 +41,9 @@ internal sealed class FramePublisher(RfbServer server) : IFrameSink, INoSignalSi
     }
 
     /// <summary>Every viewer can be sent the capture's image as it is: the capture need not decode it.</summary>
-    public bool TryTakeJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare)
+    public bool TryTakeJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare, int quality)
     {
-        if (!server.TryPublishJpegOnly(jpeg, width, height, changedShare)) return false;
+        if (!server.TryPublishJpegOnly(jpeg, width, height, changedShare, quality)) return false;
         _firstPicture.TrySetResult();
         return true;
     }

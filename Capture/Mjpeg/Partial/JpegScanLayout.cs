@@ -26,6 +26,9 @@ internal sealed class JpegScanLayout
     private readonly JpegHuffmanTable[] _componentDc = new JpegHuffmanTable[MaxComponents];
     private readonly JpegHuffmanTable[] _componentAc = new JpegHuffmanTable[MaxComponents];
     private readonly int[] _componentDcId = new int[MaxComponents];
+    private readonly ushort[] _quantTables = new ushort[4 * 64];   // as DQT defines them, in zigzag order
+    private readonly bool[] _quantLoaded = new bool[4];
+    private int _lumaQuantId;
 
     public int Width { get; private set; }
     public int Height { get; private set; }
@@ -48,6 +51,8 @@ internal sealed class JpegScanLayout
         Array.Clear(_dcLoaded);
         Array.Clear(_acLoaded);
         StandardTablesUsed = 0;
+        EstimatedQuality = 0;
+        Array.Clear(_quantLoaded);
         Width = Height = Components = 0;
         ScanStart = 0;
         if (jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8) return false;
@@ -73,6 +78,9 @@ internal sealed class JpegScanLayout
                 case 0xC4:
                     if (!TryParseHuffmanTables(body)) return false;
                     break;
+                case 0xDB:
+                    if (!TryParseQuantTables(body)) return false;
+                    break;
                 case 0xDD:           // DRI
                     if (body.Length < 2 || BinaryPrimitives.ReadUInt16BigEndian(body) != 0) return false;
                     break;
@@ -80,6 +88,8 @@ internal sealed class JpegScanLayout
                     if (!haveFrame || !TryParseScan(body)) return false;
                     ScanHeaderOffset = pos;
                     ScanStart = pos + 2 + length;
+                    if (_quantLoaded[_lumaQuantId])
+                        EstimatedQuality = JpegQualityEstimate.FromLuminanceTable(_quantTables.AsSpan(_lumaQuantId * 64, 64));
                     return true;
                 case 0xD9:
                     return false;
@@ -97,6 +107,7 @@ internal sealed class JpegScanLayout
         int components = body[5];
         if (width == 0 || height == 0 || width > TurboJpegDecoder.MaxDimension || height > TurboJpegDecoder.MaxDimension) return false;
         if (components is not (1 or 3) || body.Length < 6 + 3 * components) return false;
+        _lumaQuantId = body[8] & 3;
         int hMax = 1, vMax = 1;
         for (int c = 0; c < components; c++)
         {
@@ -119,6 +130,22 @@ internal sealed class JpegScanLayout
         McuHeight = 8 * vMax;
         McusPerRow = (width + McuWidth - 1) / McuWidth;
         McuRows = (height + McuHeight - 1) / McuHeight;
+        return true;
+    }
+
+    private bool TryParseQuantTables(ReadOnlySpan<byte> body)
+    {
+        while (body.Length > 0)
+        {
+            int precision = body[0] >> 4, id = body[0] & 15;
+            int size = precision == 0 ? 64 : 128;
+            if (precision > 1 || id > 3 || body.Length < 1 + size) return false;
+            Span<ushort> table = _quantTables.AsSpan(id * 64, 64);
+            for (int i = 0; i < 64; i++)
+                table[i] = precision == 0 ? body[1 + i] : BinaryPrimitives.ReadUInt16BigEndian(body[(1 + 2 * i)..]);
+            _quantLoaded[id] = true;
+            body = body[(1 + size)..];
+        }
         return true;
     }
 
@@ -237,6 +264,9 @@ internal sealed class JpegScanLayout
 
     /// <summary>The DC Huffman table ids the scan uses (bit i: table i).</summary>
     public int DcTablesUsed { get; private set; }
+
+    /// <summary>The IJG quality the image was most likely written at (<see cref="JpegQualityEstimate"/>); 0: unknown.</summary>
+    public int EstimatedQuality { get; private set; }
 
     /// <summary>The tables the scan uses that the header leaves out, so the standard ones stand in (<see cref="JpegStandardTables.Bit"/>).</summary>
     public int StandardTablesUsed { get; private set; }

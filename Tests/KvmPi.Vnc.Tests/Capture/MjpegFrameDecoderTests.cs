@@ -197,8 +197,8 @@ public sealed class MjpegFrameDecoderTests
         var shares = new List<double>();
         for (int f = 0; f < frames.Count; f++)
         {
-            bool parsed = examined.TryExamine(frames[f], out int width, out int height, out double share);
-            if (parsed) Assert.Equal((320, 240), (width, height));
+            bool parsed = examined.TryExamine(frames[f], out int width, out int height, out double share, out int quality);
+            if (parsed) Assert.Equal((320, 240, 85), (width, height, quality));
             shares.Add(share);
             JpegDecodeResult expected = whole.Decode(frames[f]), actual = examined.Decode(frames[f]);
             Assert.True(expected == actual, $"frame {f}: {actual} where a whole decode gives {expected}");
@@ -209,9 +209,9 @@ public sealed class MjpegFrameDecoderTests
         Assert.InRange(shares[1], 0.0001, 0.2);            // one glyph typed
         int fill = 1 + 12 + 4 + 4;                          // the frame where three quarters of the screen change
         Assert.InRange(shares[fill], 0.5, 1.0);
-        Assert.True(examined.TryExamine(frames[^1], out _, out _, out double same));
+        Assert.True(examined.TryExamine(frames[^1], out _, out _, out double same, out _));
         Assert.Equal(0.0, same);                            // the frame just decoded
-        Assert.False(examined.TryExamine([0xFF, 0xD8, 0xFF, 0xD9], out _, out _, out _));
+        Assert.False(examined.TryExamine([0xFF, 0xD8, 0xFF, 0xD9], out _, out _, out _, out _));
     }
 
     [Fact]

@@ -19,15 +19,15 @@ internal sealed class RecordingFrameSink : IFrameSink
     public bool TakesJpegOnly { get; set; }
 
     /// <summary>The images taken as the JPEG alone, with the changed share the source gave.</summary>
-    public List<(byte[] Jpeg, double ChangedShare)> JpegOnly { get; } = [];
+    public List<(byte[] Jpeg, double ChangedShare, int Quality)> JpegOnly { get; } = [];
 
     /// <summary>The JPEG delivered with each recorded frame (empty for frames without one).</summary>
     public List<byte[]> FrameJpegs { get; } = [];
 
-    public bool TryTakeJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare)
+    public bool TryTakeJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare, int quality)
     {
         if (!TakesJpegOnly) return false;
-        lock (_gate) JpegOnly.Add((jpeg.ToArray(), changedShare));
+        lock (_gate) JpegOnly.Add((jpeg.ToArray(), changedShare, quality));
         return true;
     }
 

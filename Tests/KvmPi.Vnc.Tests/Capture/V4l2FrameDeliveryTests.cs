@@ -107,6 +107,7 @@ public class V4l2FrameDeliveryTests
         Assert.Empty(sink.Frames);
         Assert.Equal(a, sink.JpegOnly[0].Jpeg);
         Assert.Equal(1.0, sink.JpegOnly[0].ChangedShare);
+        Assert.Equal(85, sink.JpegOnly[0].Quality);   // read back from its quantization tables
 
         source.Deliver(a, mjpg, Bt709Limited, sink);   // the same image again: the screen is still, decode it now
         RecordedFrame still = Assert.Single(sink.Frames);

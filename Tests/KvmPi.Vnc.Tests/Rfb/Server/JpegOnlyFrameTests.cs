@@ -203,6 +203,25 @@ public class JpegOnlyFrameTests
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Theory]
+    [InlineData(-26, 95, false)]   // quality level 6 (JPEG 79) against a capture at 95: re-encoding costs far fewer bytes
+    [InlineData(-24, 95, true)]    // level 8 (92)
+    [InlineData(-26, 85, true)]    // level 6 against a typical dongle's 85
+    [InlineData(-26, 0, true)]     // capture quality unknown: taken as 85
+    [InlineData(-28, 0, false)]    // level 4 (JPEG 62)
+    public async Task AViewerIsSentTheCapturesImageOnlyNearItsOwnQuality(int qualityLevel, int captureQuality, bool taken)
+    {
+        byte[] grey = Grey();
+        RfbServer server = NewServer(grey);
+        var (_, viewer, client, serving) = await ConnectAsync(server, 7, qualityLevel);
+        await viewer.RequestAsync(incremental: false);
+        await viewer.ReadUpdateAsync();
+        byte[] image = TestJpegEncoder.Gradient(W, H);
+        Assert.Equal(taken, server.TryPublishJpegOnly(image, W, H, 1.0, captureQuality));
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     [Fact]
     public async Task NoFrameIsTakenUndecodedWithoutViewersOrWhenLittleChangedOrTheSizeDiffers()
     {
