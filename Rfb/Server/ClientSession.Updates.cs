@@ -580,16 +580,16 @@ internal sealed partial class ClientSession
     private IRectEncoder EncoderFor(EncodingType encoding, PixelFormat format) => encoding switch
     {
         EncodingType.Zrle when format.BitsPerPixel == 32 && format.Depth > 24 => _hextile ??= new HextileEncoder(),
-        EncodingType.Zrle => _zrle ??= new ZrleEncoder(ZrleLevel()),
+        EncodingType.Zrle => _zrle ??= NewZrleEncoder(),
         EncodingType.Hextile => _hextile ??= new HextileEncoder(),
         _ => _raw ??= new RawEncoder(),
     };
 
-    /// <summary>zlib level for ZRLE, fixed for the connection's one stream (its level cannot change mid-stream).</summary>
-    private int ZrleLevel()
+    /// <summary>ZRLE's zlib levels follow the compression level the viewer asked before its first ZRLE rectangle.</summary>
+    private ZrleEncoder NewZrleEncoder()
     {
         int requested;
         lock (_lock) requested = _capabilities.CompressLevel;
-        return ZrleEncoder.ZlibLevelFor(requested);
+        return new ZrleEncoder(ZrleEncoder.ZlibLevelFor(requested), ZrleEncoder.TextZlibLevelFor(requested));
     }
 }

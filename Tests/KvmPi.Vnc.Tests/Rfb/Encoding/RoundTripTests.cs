@@ -77,6 +77,40 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void ZrleSwitchesItsZlibLevelByContentWithinOneStream()
+    {
+        // Large few-colour rectangles (palette tiles) move the deflater to the text level, large noisy ones (raw
+        // tiles) back; every rectangle inflates from the one stream the client keeps, across both switches.
+        PixelFormat pf = TestPixelFormats.Bgrx32;
+        using var zrle = new ZrleEncoder(compressionLevel: 9, textLevel: 6);
+        using var decoder = new ZrleDecoder();
+        var t = new PixelTranslator(pf);
+        int seed = 300;
+
+        void Send(TestImages.Kind kind, int w, int h)
+        {
+            uint[] values = new uint[w * h];
+            t.TranslateRow(TestImages.ToBytes(TestImages.Make(kind, w, h, seed++)), values);
+            var output = new ArrayBufferWriter<byte>();
+            zrle.Encode(values, w, h, pf, output);
+            Assert.Equal(values, decoder.Decode(output.WrittenSpan, w, h, pf, out int consumed));
+            Assert.Equal(output.WrittenCount, consumed);
+        }
+
+        Assert.Equal(9, zrle.CurrentZlibLevel);
+        for (int i = 0; i < 8; i++) Send(TestImages.Kind.FewColours, 64, 64);     // small: never the text level
+        Assert.Equal(9, zrle.CurrentZlibLevel);
+        for (int i = 0; i < 3; i++) Send(TestImages.Kind.FewColours, 1024, 64);   // 48 tiles: not yet
+        Assert.Equal(9, zrle.CurrentZlibLevel);
+        Send(TestImages.Kind.FewColours, 1024, 64);                               // 64 tiles in a row
+        Assert.Equal(6, zrle.CurrentZlibLevel);
+        Send(TestImages.Kind.FewColours, 1024, 64);
+        for (int i = 0; i < 4; i++) Send(TestImages.Kind.Photographic, 1024, 64);
+        Assert.Equal(9, zrle.CurrentZlibLevel);
+        Send(TestImages.Kind.Random, 100, 70);
+    }
+
+    [Fact]
     public void HextileStreamOfRectanglesDecodesBackToBack()
     {
         // Several rectangles in one buffer, as in one FramebufferUpdate: each must consume exactly its own bytes.
