@@ -94,6 +94,22 @@ public sealed class ScrollTests(ITestOutputHelper output)
         Assert.True(r.ExitCode == 0, "convert failed: " + r);
     }
 
+    /// <summary>
+    /// The content made by <see cref="MakeContentAsync"/> as a dongle sends it (no Huffman tables), with
+    /// <paramref name="lead"/> still frames before the scroll, for viewers that take seconds to start.
+    /// </summary>
+    private static string WriteBareVideo(TempDir dir, int lead)
+    {
+        string video = dir.File("bare.mjpeg");
+        using var file = File.Create(video);
+        byte[] Frame(int f) => JpegSegments.WithoutHuffmanTables(File.ReadAllBytes(dir.File($"f{f:D2}.jpg")));
+        byte[] first = Frame(0), end = Frame(ScrollFrames);
+        for (int i = 0; i < lead; i++) file.Write(first);
+        for (int f = 1; f <= ScrollFrames; f++) file.Write(Frame(f));
+        for (int i = 0; i < StillFrames; i++) file.Write(end);
+        return video;
+    }
+
     /// <summary>Serves the content from its first frame and watches one cycle (lead, scroll, still) with the given encodings.</summary>
     private static async Task<(List<Update> Updates, ProbeRun Run, ServerProcess Server)> WatchAsync(TempDir dir, string video, string reference,
         string encodings, int? quality = null)
@@ -257,9 +273,9 @@ public sealed class ScrollTests(ITestOutputHelper output)
         Tools.Require("convert", "Xvfb", "xtigervncviewer", "xdotool", "import");
         Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
         using var dir = new TempDir("scroll-tiger-jpeg");
-        var (withTables, _) = await MakeContentAsync(dir);
-        string video = dir.File("bare.mjpeg");
-        await File.WriteAllBytesAsync(video, JpegSegments.WithoutHuffmanTables(await File.ReadAllBytesAsync(withTables)));
+        await MakeContentAsync(dir);
+        const int lead = 30;   // the viewer must be up before the scroll starts
+        string video = WriteBareVideo(dir, lead);
         var (_, _, last) = TurboJpeg.Decompress(File.ReadAllBytes(dir.File($"f{ScrollFrames:D2}.jpg")), TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
         var expected = RgbImage.FromBgrx(W, H, last);
 
@@ -269,15 +285,57 @@ public sealed class ScrollTests(ITestOutputHelper output)
         using var x = await XvfbDisplay.StartAsync();
         using var viewer = await TigerViewer.StartAsync(x, server.Port, ["-AutoSelect=0", "-PreferredEncoding=Tight", "-QualityLevel=8"]);
 
-        TimeSpan shotAt = TimeSpan.FromSeconds((LeadFrames + ScrollFrames) / (double)Fps + 3);
+        Assert.True(playing.Elapsed < TimeSpan.FromSeconds(lead / (double)Fps), $"too slow to start ({playing.Elapsed.TotalSeconds:F1} s): {server.Describe()}");
+        TimeSpan shotAt = TimeSpan.FromSeconds((lead + ScrollFrames) / (double)Fps + 3);
         if (playing.Elapsed < shotAt) await Task.Delay(shotAt - playing.Elapsed);
-        Assert.True(playing.Elapsed < TimeSpan.FromSeconds(12), $"too slow to start ({playing.Elapsed.TotalSeconds:F1} s): {server.Describe()}");
         var shot = await viewer.ScreenshotAsync(dir.File("viewer.png"), W, H);
         Assert.False(viewer.HasExited, "the viewer quit: " + viewer.Log);
 
         string log = server.Output;
-        Assert.Contains("captured frames go to viewers as they are, undecoded", log);
-        Assert.Matches(@"captured frames are decoded again \((1[0-9]|[2-9][0-9]) went undecoded\)", log);   // the scroll's frames
+        Assert.True(log.Contains("captured frames go to viewers as they are, undecoded", StringComparison.Ordinal), "never undecoded:\n" + log);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(log, @"captured frames are decoded again \((1[0-9]|[2-9][0-9]) went undecoded\)"),
+            "the scroll did not go undecoded:\n" + log);
         await RgbImage.AssertEqualAsync(expected, shot, "TigerVNC viewer (Tight JPEG) after the scroll stopped", dir);
+    }
+
+    /// <summary>
+    /// noVNC in Chromium (the web console, with noVNC's default quality level 6 = JPEG 79, near the capture's 85)
+    /// watching the DHT-less scroll: the browser's own JPEG decoder shows the capture's images, which went to it
+    /// undecoded, and once the screen is still the canvas is the last frame exactly (the lossless refresh).
+    /// </summary>
+    [SkippableFact]
+    public async Task NoVnc_console_is_sent_the_captures_own_images_and_ends_exact()
+    {
+        Tools.RequireTurboJpeg();
+        Tools.Require("convert");
+        Skip.IfNot(File.Exists(Browser.ChromiumPath), "chromium is missing (./test.sh installs it)");
+        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
+        using var dir = new TempDir("scroll-novnc");
+        await MakeContentAsync(dir);
+        // A browser takes several seconds to start: a longer still lead than the other tests', so it sees the scroll.
+        const int lead = 50;
+        string video = WriteBareVideo(dir, lead);
+        var (_, _, last) = TurboJpeg.Decompress(File.ReadAllBytes(dir.File($"f{ScrollFrames:D2}.jpg")), TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
+        var expected = RgbImage.FromBgrx(W, H, last);
+
+        var playing = System.Diagnostics.Stopwatch.StartNew();
+        int http = FreePort.Get();
+        using var server = await ServerProcess.StartAsync("--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture), "--log-level", "debug",
+            "--http", $"127.0.0.1:{http}", "--keyboard", dir.ReportFile("kbd"), "--mouse", dir.ReportFile("mouse"));
+        await using var browser = await Browser.OpenAsync($"http://127.0.0.1:{http}/", W + 100, H + 200);
+        Assert.True(await browser.WaitForAsync("document.body.dataset.state === 'connected'", TimeSpan.FromSeconds(15)),
+            "the console did not connect:\n" + await browser.ConsoleAsync() + "\n" + server.Describe());
+
+        Assert.True(playing.Elapsed < TimeSpan.FromSeconds(lead / (double)Fps), $"too slow to start ({playing.Elapsed.TotalSeconds:F1} s): {server.Describe()}");
+        TimeSpan shotAt = TimeSpan.FromSeconds((lead + ScrollFrames) / (double)Fps + 3);
+        if (playing.Elapsed < shotAt) await Task.Delay(shotAt - playing.Elapsed);
+        string canvasPng = dir.File("canvas.png");
+        await browser.CanvasPngAsync(canvasPng);
+
+        string log = server.Output;
+        Assert.True(log.Contains("captured frames go to viewers as they are, undecoded", StringComparison.Ordinal), "never undecoded:\n" + log);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(log, @"captured frames are decoded again \((1[0-9]|[2-9][0-9]) went undecoded\)"),
+            "the scroll did not go undecoded:\n" + log);
+        await RgbImage.AssertEqualAsync(expected, await RgbImage.LoadAsync(canvasPng), "noVNC's canvas after the scroll stopped", dir);
     }
 }
