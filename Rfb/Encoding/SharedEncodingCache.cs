@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 using System.Buffers;
+using System.Numerics;
 using KvmPi.Vnc.Rfb.Pixels;
 using KvmPi.Vnc.Rfb.Updates;
 
@@ -40,8 +41,8 @@ public enum SharedLookup
 /// </summary>
 /// <remarks>
 /// Only the newest contents are kept: the first key of a newer <see cref="Framebuffer.Version"/> drops every
-/// entry, so memory is bounded by one frame's encodings (and <see cref="MaxBytes"/>). Buffers are pooled and
-/// entries recycled, so the steady state allocates nothing. Zlib-based encodings (ZRLE, Tight basic) carry
+/// entry, so memory is bounded by one frame's encodings (and <see cref="MaxBytes"/>). Buffers stay with their
+/// entries, which are recycled, so the steady state allocates nothing. Zlib-based encodings (ZRLE, Tight basic) carry
 /// per-viewer stream state and are never shared.
 /// </remarks>
 public sealed class SharedEncodingCache
@@ -109,11 +110,11 @@ public sealed class SharedEncodingCache
         {
             if (_entries.TryGetValue(key, out Entry? entry) && !entry.Ready)
             {
+                // Grown, never swapped through the shared array pool: viewers publish from whichever pool thread runs
+                // their update, and that pool's per-thread caches then miss and allocate anyway. Recycled entries reach
+                // the sizes the frames need after a few frames; then nothing is allocated.
                 if (entry.Buffer.Length < payload.Length)
-                {
-                    if (entry.Buffer.Length > 0) ArrayPool<byte>.Shared.Return(entry.Buffer);
-                    entry.Buffer = ArrayPool<byte>.Shared.Rent(payload.Length);
-                }
+                    entry.Buffer = new byte[Math.Max(4096, (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)payload.Length), (uint)Array.MaxLength))];
                 payload.CopyTo(entry.Buffer);
                 entry.Length = payload.Length;
                 entry.Ready = true;
@@ -142,12 +143,8 @@ public sealed class SharedEncodingCache
     {
         foreach (Entry e in _entries.Values)
         {
-            // Buffers stay with their entries (pooled by reuse); only very large ones go back to the pool.
-            if (e.Buffer.Length > 1024 * 1024)
-            {
-                ArrayPool<byte>.Shared.Return(e.Buffer);
-                e.Buffer = [];
-            }
+            // Buffers stay with their entries (pooled by reuse); only very large ones are let go.
+            if (e.Buffer.Length > 1024 * 1024) e.Buffer = [];
             _free.Push(e);
         }
         _entries.Clear();

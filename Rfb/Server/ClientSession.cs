@@ -43,9 +43,12 @@ internal sealed partial class ClientSession : IClientMessageHandler
         _server = server;
         _remote = remote;
         _logger = logger;
-        _input = PipeReader.Create(transport, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        // Each pipe has buffers of its own (SegmentPool says why): steady-state I/O allocates nothing.
+        _input = PipeReader.Create(transport, new StreamPipeReaderOptions(new SegmentPool(16 * 1024, 64 * 1024),
+            bufferSize: 16 * 1024, leaveOpen: true));
         // A whole update is written before one flush; 64 KiB segments keep large rectangles in few segments.
-        _output = PipeWriter.Create(transport, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        _output = PipeWriter.Create(transport, new StreamPipeWriterOptions(new SegmentPool(64 * 1024, 4 * 1024 * 1024),
+            minimumBufferSize: 64 * 1024, leaveOpen: true));
         _messages = new ClientMessageReader(server.Options.MaxClientCutTextBytes);
         _framebuffer = server.Framebuffer;
         _dirty = new TileSet(_framebuffer.TileColumns, _framebuffer.TileRows);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace KvmPi.Vnc.Server.Web;
@@ -32,6 +33,8 @@ internal sealed class WebSocketRfbStream(WebSocket socket, int maxMessageBytes, 
     public override bool CanWrite => true;
     public override bool CanSeek => false;
 
+    // Reads and writes wait for the browser on every update: pooled state machines, so they allocate nothing per call.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty) return 0;
@@ -73,6 +76,7 @@ internal sealed class WebSocketRfbStream(WebSocket socket, int maxMessageBytes, 
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty) return;
