@@ -507,7 +507,7 @@ internal sealed partial class ClientSession
         long dirtyArea = 0;
         foreach (Rect r in _rects) dirtyArea += r.Area;
         var visible = new Rect(0, 0, Math.Min(clientWidth, framebuffer.Width), Math.Min(clientHeight, framebuffer.Height));
-        bool passedThrough = _rects.Count > 0 && writer.TryWritePassThrough(framebuffer, dirtyArea, visible, settings, lossy, _staging);
+        bool passedThrough = _rects.Count > 0 && _server.Options.JpegPassThrough && writer.TryWritePassThrough(framebuffer, dirtyArea, visible, settings, lossy, _staging);
         int count = passedThrough ? 1 : writer.Write(framebuffer, _rects, translator, settings, lossless: false, lossy, _staging);
         // While the capture's image is ahead of the pixels, the pixels are older than what the viewer now holds.
         if (!(passedThrough && framebuffer.SourceAhead))

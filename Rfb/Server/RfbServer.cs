@@ -182,7 +182,7 @@ public sealed class RfbServer
     public bool TryPublishJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare, int quality = 0)
     {
         Framebuffer framebuffer = _framebuffer;
-        if (!Options.JpegOnlyFrames || changedShare < MinJpegOnlyShare || width != framebuffer.Width || height != framebuffer.Height
+        if (!Options.JpegPassThrough || changedShare < MinJpegOnlyShare || width != framebuffer.Width || height != framebuffer.Height
             || jpeg.IsEmpty || jpeg.Length > TightCompactLength.Max)
             return false;
         ClientSession[] sessions = Volatile.Read(ref _sessions);

@@ -43,9 +43,10 @@ public sealed class RfbServerOptions
     public IResizeNotice? ResizeNotice { get; init; }
 
     /// <summary>
-    /// Whether a captured JPEG that changed much may go to viewers as it is without being decoded at all, when every
-    /// viewer takes it (Tight JPEG at about the capture's quality or more, whole frame in view): see <see cref="RfbServer.TryPublishJpegOnly"/>.
-    /// Default true; false decodes every frame (for side-by-side measurements).
+    /// MJPEG pass-through: whether viewers that take Tight JPEG may be sent a Motion-JPEG capture's own images — a
+    /// frame that changed almost everywhere, and, when every viewer takes them, frames that changed much without
+    /// decoding them at all (<see cref="RfbServer.TryPublishJpegOnly"/>). Default true; false decodes every frame and
+    /// re-encodes it at each viewer's own settings.
     /// </summary>
-    public bool JpegOnlyFrames { get; init; } = true;
+    public bool JpegPassThrough { get; init; } = true;
 }

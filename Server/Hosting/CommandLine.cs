@@ -48,6 +48,10 @@ internal static class CommandLine
           --paste-chord CHORD   Key chord that types the viewer's clipboard into the target (default
                                 ctrl+alt+shift+v; "none" disables it). The chord's key never reaches the target.
           --paste-rate N        Characters per second when pasting (1-1000, default 40).
+          --jpeg-passthrough on|off
+                                With a Motion-JPEG capture, send viewers that take Tight JPEG (at about the
+                                capture's quality or better) its own images when the picture changes much, without
+                                decoding them when every viewer does (default on); off re-encodes every frame.
           --password-file PATH  File whose first line is the VNC password (VNC Authentication; 8 characters count).
           --no-auth             Allow viewers without a password on a non-loopback address.
           --name NAME           Desktop name shown by viewers (default "KvmPi.Vnc").
@@ -202,6 +206,14 @@ internal static class CommandLine
                 case "--name":
                     options = options with { Name = value };
                     break;
+                case "--jpeg-passthrough":
+                    if (value is not ("on" or "off"))
+                    {
+                        error = $"invalid --jpeg-passthrough '{value}': expected on or off";
+                        return null;
+                    }
+                    options = options with { JpegPassThrough = value == "on" };
+                    break;
                 case "--log-level":
                     if (value is not ("debug" or "info" or "warn" or "error"))
                     {
@@ -227,7 +239,7 @@ internal static class CommandLine
     /// <summary>Flags with a value. The config file accepts each as a key.</summary>
     internal static bool IsValued(string name) => name is "--listen" or "--http" or "--video" or "--fps" or "--keyboard" or "--mouse" or "--mouse-mode"
         or "--password-file" or "--name" or "--log-level" or "--layout" or "--paste-chord" or "--paste-rate"
-        or "--device" or "--format" or "--resolution";
+        or "--device" or "--format" or "--resolution" or "--jpeg-passthrough";
 
     /// <summary>Lowercase names only, as documented.</summary>
     internal static bool TryParseFormat(string value, out KvmPi.Vnc.Capture.V4l2.CaptureFormat format)

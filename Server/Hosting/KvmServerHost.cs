@@ -100,6 +100,7 @@ internal static class KvmServerHost
                 InitialWidth = width > 0 ? width : 1280,
                 InitialHeight = height > 0 ? height : 720,
                 ResizeNotice = new Screens.ResizeNotice(),
+                JpegPassThrough = options.JpegPassThrough,
             }, new HidDesktopAdapter(keyboard, mouse), loggerFactory);
             var publisher = new FramePublisher(rfb);
             if (keyboardDevice is not null)

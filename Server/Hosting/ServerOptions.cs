@@ -33,6 +33,9 @@ internal sealed record ServerOptions
     public PasteChord? PasteChord { get; init; } = PasteChord.Default;
     public int PasteRate { get; init; } = new KeyboardOptions().PasteRate;
 
+    /// <summary>--jpeg-passthrough: viewers that take Tight JPEG may get a Motion-JPEG capture's own images.</summary>
+    public bool JpegPassThrough { get; init; } = true;
+
     /// <summary>Where keyboard reports go when --video is used and --keyboard is not given: the USB gadget's first HID function.</summary>
     public const string DefaultKeyboardDevice = "/dev/hidg0";
 

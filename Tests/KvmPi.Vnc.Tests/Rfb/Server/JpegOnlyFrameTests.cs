@@ -223,6 +223,28 @@ public class JpegOnlyFrameTests
     }
 
     [Fact]
+    public async Task WithPassThroughOffEveryFrameIsDecodedAndReEncoded()
+    {
+        byte[] grey = Grey();
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H, JpegPassThrough = false },
+            new NullDesktop(), NullLoggerFactory.Instance);
+        server.PublishFrame(grey, W, H, W * 4);
+        var (_, viewer, client, serving) = await ConnectAsync(server, 7, -24);
+        await viewer.RequestAsync(incremental: false);
+        await viewer.ReadUpdateAsync();
+        byte[] image = TestJpegEncoder.Gradient(W, H);
+        Assert.False(server.TryPublishJpegOnly(image, W, H, 1.0));
+        // A frame that changed everywhere, published with its JPEG: re-encoded, not the capture's bytes.
+        byte[] other = TestJpegEncoder.SolidBgrx(W, H, 10, 200, 10);
+        byte[] otherJpeg = TestJpegEncoder.Encode(other, W, H, 85, 1);
+        server.PublishFrame(other, W, H, W * 4, otherJpeg);
+        await viewer.RequestAsync(incremental: true);
+        Assert.All(await viewer.ReadUpdateAsync(), r => Assert.NotEqual(otherJpeg, r.Jpeg));
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task NoFrameIsTakenUndecodedWithoutViewersOrWhenLittleChangedOrTheSizeDiffers()
     {
         byte[] grey = Grey();

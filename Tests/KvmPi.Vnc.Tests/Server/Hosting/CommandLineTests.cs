@@ -73,4 +73,15 @@ public class CommandLineTests
         Assert.Null(CommandLine.Parse(["--mouse-mode", "relative"], out error));
         Assert.StartsWith("--mouse-mode relative needs --mouse", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void JpegPassThroughIsOnUnlessTurnedOff()
+    {
+        Assert.True(CommandLine.Parse([], out _)!.JpegPassThrough);
+        Assert.True(CommandLine.Parse(["--jpeg-passthrough", "on"], out _)!.JpegPassThrough);
+        Assert.False(CommandLine.Parse(["--jpeg-passthrough=off"], out _)!.JpegPassThrough);
+        Assert.Null(CommandLine.Parse(["--jpeg-passthrough", "maybe"], out string? error));
+        Assert.Equal("invalid --jpeg-passthrough 'maybe': expected on or off", error);
+        Assert.Contains("--jpeg-passthrough", CommandLine.Usage);
+    }
 }
