@@ -29,6 +29,7 @@ internal sealed partial class ClientSession
     // they touch at all, and the tiles of the update being written.
     private readonly List<ScrollMove> _pendingMoves = [];
     private TileSet? _movedTiles, _touchedTiles, _inFlight, _takenTiles;
+    private TileSet? _exactTiles;   // of _movedTiles: copied to exactly the new frame (ScrollDetector.Exact), for the one pending move
 
     // Update loop: the moves of the update being written.
     private readonly List<ScrollMove> _movesToSend = [];
@@ -71,6 +72,9 @@ internal sealed partial class ClientSession
                     sourceClean = !_dirty.Contains(c, sr) && !inFlight.Contains(c, sr);
                 if (!sourceClean) continue;
                 taken.Set(c, tr);
+                // Exact once copied if the detector says so and this viewer holds the source exactly (checked when
+                // the move goes out; rows of the tile the copy does not write are its own).
+                if (_pendingMoves.Count == 0 && scroll.Exact.Contains(c, tr)) _exactTiles!.Set(c, tr);
                 any = true;
             }
         }
@@ -100,6 +104,7 @@ internal sealed partial class ClientSession
         if (fits && lossy.Columns == _movedTiles!.Columns && lossy.Rows == _movedTiles.Rows)
         {
             _movesToSend.AddRange(_pendingMoves);
+            if (_pendingMoves.Count == 1) KeepExactCopiesExactLocked(_pendingMoves[0], lossy);
             lossy.UnionWith(_movedTiles);
         }
         else
@@ -109,6 +114,35 @@ internal sealed partial class ClientSession
         _pendingMoves.Clear();
         _movedTiles!.Clear();
         _touchedTiles!.Clear();
+        _exactTiles!.Clear();
+    }
+
+    /// <summary>
+    /// Under the lock, update loop: takes out of <see cref="_movedTiles"/> the tiles the move copies to exactly the
+    /// new frame from tiles this viewer holds exactly (not lossy), so the lossless refresh leaves them alone: about
+    /// 40 % of the updates while an editor scrolled were refreshes of blank tiles that were never wrong.
+    /// </summary>
+    private void KeepExactCopiesExactLocked(ScrollMove move, TileSet lossy)
+    {
+        const int T = Framebuffer.TileSize;
+        Rect dst = move.Destination;
+        for (int tr = dst.Y / T; tr <= (dst.Bottom - 1) / T; tr++)
+        {
+            int ty0 = tr * T, ty1 = ty0 + T;
+            int cy0 = Math.Max(dst.Y, ty0), cy1 = Math.Min(dst.Bottom, ty1);
+            int sr0 = (cy0 + move.Dy) / T, sr1 = (cy1 - 1 + move.Dy) / T;
+            bool whole = cy0 == ty0 && cy1 == ty1;
+            for (int c = dst.X / T; c <= (dst.Right - 1) / T; c++)
+            {
+                if (!_exactTiles!.Contains(c, tr) || (!whole && lossy.Contains(c, tr))) continue;
+                bool sourceExact = true;
+                for (int sr = sr0; sr <= sr1 && sourceExact; sr++)
+                    sourceExact = !lossy.Contains(c, sr);
+                if (!sourceExact) continue;
+                _movedTiles!.Remove(c, tr);
+                if (whole) lossy.Remove(c, tr);   // wholly overwritten by an exact copy
+            }
+        }
     }
 
     /// <summary>Under the lock: the tiles of the update about to be written are in flight until it is.</summary>
@@ -128,7 +162,7 @@ internal sealed partial class ClientSession
     private void ResetMovesLocked()
     {
         _pendingMoves.Clear();
-        _movedTiles = _touchedTiles = _inFlight = _takenTiles = null;
+        _movedTiles = _touchedTiles = _inFlight = _takenTiles = _exactTiles = null;
     }
 
     private void EnsureMoveSetsLocked()
@@ -139,6 +173,7 @@ internal sealed partial class ClientSession
         _touchedTiles = new TileSet(_dirty.Columns, _dirty.Rows);
         _inFlight = new TileSet(_dirty.Columns, _dirty.Rows);
         _takenTiles = new TileSet(_dirty.Columns, _dirty.Rows);
+        _exactTiles = new TileSet(_dirty.Columns, _dirty.Rows);
     }
 
     /// <summary>Update loop: the CopyRects of this update, first in it (their sources are read before anything overwrites them).</summary>

@@ -65,6 +65,7 @@ public sealed class ScrollDetector
         _costs = new long[2 * MaximumOffset + 1];
         _tileSums = new ulong[_columns];
         Approximate = new TileSet(_columns, (height + T - 1) / T);
+        Exact = new TileSet(_columns, (height + T - 1) / T);
     }
 
     public int Width => _width;
@@ -72,6 +73,12 @@ public sealed class ScrollDetector
 
     /// <summary>After a successful <see cref="Detect"/>: tiles touched by the move that are within noise of the new frame once copied.</summary>
     public TileSet Approximate { get; }
+
+    /// <summary>
+    /// After a successful <see cref="Detect"/>: the tiles of <see cref="Approximate"/> that the copy makes exactly the
+    /// new frame (blank margins, flat backgrounds: JPEG decodes flat areas without noise), which need no refresh.
+    /// </summary>
+    public TileSet Exact { get; }
 
     /// <summary>Forget the previous frame (its signature is recomputed at the next call): call when frames were published without detection.</summary>
     public void Reset() => _previousValid = false;
@@ -98,6 +105,7 @@ public sealed class ScrollDetector
         changedBottom = Math.Clamp(changedBottom, changedTop, _height);
         move = default;
         Approximate.Clear();
+        Exact.Clear();
         if (!_previousValid) ComputeSignature(previous, previousStride, _previous, 0, _height);
         if (changedBottom - changedTop < MinimumRows)
         {
@@ -313,6 +321,7 @@ public sealed class ScrollDetector
                 int c = left + k, tileBytes = Math.Min(T, _width - c * T) * 4 * (ty1 - ty0);
                 if (sums[k] * 16 > (ulong)TileToleranceSixteenths * (ulong)tileBytes) continue;
                 Approximate.Set(c, tr);
+                if (sums[k] == 0) Exact.Set(c, tr);
                 any = true;
             }
         }

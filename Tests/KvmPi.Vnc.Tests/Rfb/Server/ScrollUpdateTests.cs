@@ -160,6 +160,38 @@ public class ScrollUpdateTests
     }
 
     [Fact]
+    public async Task TilesCopiedExactlyAreNotRefreshed()
+    {
+        var text = new ScrollingText(W, H);
+        byte[] a = text.Frame(100), b = text.Frame(138);   // exact: every copied tile is right
+        var (server, viewer, client, serving) = await ConnectAsync(a, 1, 0);
+        server.PublishFrame(b, W, H, W * 4);
+        await viewer.RequestAsync(incremental: true);
+        await viewer.ReadUpdateAsync();
+        Assert.Equal(1, viewer.Rects[0].Encoding);
+        Assert.Equal(b, viewer.Picture);
+
+        // Still: the refresh (after 300 ms) has nothing to resend. A request stays unanswered until a change,
+        // which then comes alone.
+        await viewer.RequestAsync(incremental: true);
+        await Task.Delay(1000);
+        byte[] c = WithBlock(b);
+        server.PublishFrame(c, W, H, W * 4);
+        await viewer.ReadUpdateAsync();
+        Assert.Equal((0, 64, 64, 64, 64), Assert.Single(viewer.Rects) is var r ? (r.Encoding, r.X, r.Y, r.W, r.H) : default);
+        Assert.Equal(c, viewer.Picture);
+        await CloseAsync(client, serving);
+    }
+
+    /// <summary><paramref name="frame"/> with a dark block in tile (1, 1) only.</summary>
+    private static byte[] WithBlock(byte[] frame)
+    {
+        byte[] c = (byte[])frame.Clone();
+        for (int y = 80; y < 90; y++) c.AsSpan((y * W + 70) * 4, 40).Fill(0);
+        return c;
+    }
+
+    [Fact]
     public async Task AViewerWithoutCopyRectGetsPixels()
     {
         var text = new ScrollingText(W, H);

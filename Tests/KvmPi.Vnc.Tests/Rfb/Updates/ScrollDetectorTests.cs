@@ -32,10 +32,17 @@ public sealed class ScrollDetectorTests
         Assert.Equal(new Rect(0, top, W, bottom - top), move.Destination);
         Assert.Equal(move.Destination with { Y = top + dy }, move.Source);
 
-        // Every tile wholly inside the band is right within the noise once copied.
+        // Every tile wholly inside the band is right within the noise once copied; exactly right without noise.
         for (int r = (top + T - 1) / T; (r + 1) * T <= bottom; r++)
             for (int c = 0; c < W / T; c++)
+            {
                 Assert.True(detector.Approximate.Contains(c, r), $"tile {c},{r}");
+                if (noise == 0) Assert.True(detector.Exact.Contains(c, r), $"tile {c},{r} not exact");
+            }
+        if (noise > 0) Assert.True(detector.Exact.Count < detector.Approximate.Count, "noisy tiles counted exact");
+        for (int r = 0; r < (H + T - 1) / T; r++)
+            for (int c = 0; c < W / T; c++)
+                Assert.True(!detector.Exact.Contains(c, r) || detector.Approximate.Contains(c, r), $"tile {c},{r} exact but not approximate");
     }
 
     [Fact]
