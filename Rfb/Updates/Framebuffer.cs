@@ -271,28 +271,16 @@ public sealed class Framebuffer
     /// JPEG can be sent the capture's own bytes (MJPEG pass-through). Single publisher only; call after
     /// <see cref="Update"/>, which leaves the contents equal to the whole decoded frame.
     /// </summary>
-    public void SetSourceJpeg(ReadOnlySpan<byte> jpeg)
-    {
-        _lock.EnterWriteLock();
-        try
-        {
-            if (_sourceJpeg.Length < jpeg.Length) _sourceJpeg = GC.AllocateUninitializedArray<byte>(jpeg.Length + jpeg.Length / 4);
-            jpeg.CopyTo(_sourceJpeg);
-            _sourceJpegLength = jpeg.Length;
-            _sourceAhead = false;
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-    }
+    public void SetSourceJpeg(ReadOnlySpan<byte> jpeg) => StoreSourceJpeg(jpeg, ahead: false);
 
     /// <summary>
     /// Records a JPEG image that is newer than the contents: viewers are to be sent it as it is, and the contents
     /// catch up with the next <see cref="Update"/> and <see cref="SetSourceJpeg"/>. The version moves, as the
     /// picture did. Single publisher only.
     /// </summary>
-    public void SetSourceAhead(ReadOnlySpan<byte> jpeg)
+    public void SetSourceAhead(ReadOnlySpan<byte> jpeg) => StoreSourceJpeg(jpeg, ahead: true);
+
+    private void StoreSourceJpeg(ReadOnlySpan<byte> jpeg, bool ahead)
     {
         _lock.EnterWriteLock();
         try
@@ -300,8 +288,8 @@ public sealed class Framebuffer
             if (_sourceJpeg.Length < jpeg.Length) _sourceJpeg = GC.AllocateUninitializedArray<byte>(jpeg.Length + jpeg.Length / 4);
             jpeg.CopyTo(_sourceJpeg);
             _sourceJpegLength = jpeg.Length;
-            _version++;
-            _sourceAhead = true;
+            if (ahead) _version++;   // the picture moved on though the pixels did not
+            _sourceAhead = ahead;
         }
         finally
         {

@@ -16,6 +16,16 @@ public class V4l2FrameDeliveryTests
     private static V4l2PixFormat Format(uint code, int width, int height, int bytesPerLine = 0) =>
         new() { PixelFormat = code, Width = (uint)width, Height = (uint)height, BytesPerLine = (uint)bytesPerLine };
 
+    /// <summary>Two 64x32 JPEGs (q85, 4:2:2) that differ only in pixel rows 16..23, one MCU row.</summary>
+    private static (byte[] A, byte[] B) TwoImagesDifferingInOneMcuRow()
+    {
+        byte[] pixels = new byte[64 * 32 * 4];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 13 % 241);
+        byte[] a = TestJpegEncoder.Encode(pixels, 64, 32, 85, 1);
+        pixels.AsSpan((17 * 64 + 20) * 4, 12).Fill(255);
+        return (a, TestJpegEncoder.Encode(pixels, 64, 32, 85, 1));
+    }
+
     [Fact]
     public void TruncatedAndCorruptMjpegFramesAreSkippedAndCountedAndTheNextGoodOneShows()
     {
@@ -69,11 +79,7 @@ public class V4l2FrameDeliveryTests
     {
         using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
         var sink = new RecordingFrameSink();
-        byte[] pixels = new byte[64 * 32 * 4];
-        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 13 % 241);
-        byte[] a = TestJpegEncoder.Encode(pixels, 64, 32, 85, 1);
-        pixels.AsSpan((17 * 64 + 20) * 4, 12).Fill(255);   // rows 16..23 of 4:2:2 MCUs
-        byte[] b = TestJpegEncoder.Encode(pixels, 64, 32, 85, 1);
+        var (a, b) = TwoImagesDifferingInOneMcuRow();
         V4l2PixFormat mjpg = Format(FourCc.Mjpeg, 64, 32);
 
         source.Deliver(a, mjpg, Bt709Limited, sink);
@@ -96,11 +102,7 @@ public class V4l2FrameDeliveryTests
     {
         using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
         var sink = new RecordingFrameSink { TakesJpegOnly = true };
-        byte[] pixels = new byte[64 * 32 * 4];
-        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 13 % 241);
-        byte[] a = TestJpegEncoder.Encode(pixels, 64, 32, 85, 1);
-        pixels.AsSpan((17 * 64 + 20) * 4, 12).Fill(255);   // rows 16..23 of 4:2:2 MCUs
-        byte[] b = TestJpegEncoder.Encode(pixels, 64, 32, 85, 1);
+        var (a, b) = TwoImagesDifferingInOneMcuRow();
         V4l2PixFormat mjpg = Format(FourCc.Mjpeg, 64, 32);
 
         source.Deliver(a, mjpg, Bt709Limited, sink);   // taken undecoded: nothing to compare with, all changed

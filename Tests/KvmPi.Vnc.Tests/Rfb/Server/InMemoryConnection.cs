@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+using System.Buffers.Binary;
 using System.IO.Pipelines;
+using KvmPi.Vnc.Rfb.Server;
 
 namespace KvmPi.Vnc.Tests.Rfb.Server;
 
@@ -17,6 +19,31 @@ internal sealed class InMemoryConnection
 
     public Stream ServerEnd { get; }
     public Stream ClientEnd { get; }
+
+    /// <summary>
+    /// Connects a test viewer to <paramref name="server"/>: RFB 3.8, security None, ServerInit read (the desktop name
+    /// is the default one), then SetEncodings with <paramref name="encodings"/>. Returns the viewer's end and the
+    /// server's serving task.
+    /// </summary>
+    public static async Task<(Stream Client, Task Serving)> ConnectViewerAsync(RfbServer server, params int[] encodings)
+    {
+        var connection = new InMemoryConnection();
+        Task serving = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
+        Stream client = connection.ClientEnd;
+        await client.ReadExactlyAsync(new byte[12]);
+        await client.WriteAsync("RFB 003.008\n"u8.ToArray());
+        await client.ReadExactlyAsync(new byte[2]);
+        await client.WriteAsync(new byte[] { 1 });
+        await client.ReadExactlyAsync(new byte[4]);
+        await client.WriteAsync(new byte[] { 1 });
+        await client.ReadExactlyAsync(new byte[24 + "KvmPi.Vnc".Length]);
+        byte[] set = new byte[4 + 4 * encodings.Length];
+        set[0] = 2;
+        BinaryPrimitives.WriteUInt16BigEndian(set.AsSpan(2), (ushort)encodings.Length);
+        for (int i = 0; i < encodings.Length; i++) BinaryPrimitives.WriteInt32BigEndian(set.AsSpan(4 + 4 * i), encodings[i]);
+        await client.WriteAsync(set);
+        return (client, serving);
+    }
 
     private sealed class DuplexStream(Stream read, Stream write) : Stream
     {

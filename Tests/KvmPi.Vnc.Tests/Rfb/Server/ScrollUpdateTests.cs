@@ -85,22 +85,8 @@ public class ScrollUpdateTests
     {
         var server = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H }, new NullDesktop(), NullLoggerFactory.Instance);
         server.PublishFrame(first, W, H, W * 4);
-        var connection = new InMemoryConnection();
-        Task serving = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
-        Stream client = connection.ClientEnd;
+        var (client, serving) = await InMemoryConnection.ConnectViewerAsync(server, encodings);
         var viewer = new Viewer(client);
-        await client.ReadExactlyAsync(new byte[12]);
-        await client.WriteAsync("RFB 003.008\n"u8.ToArray());
-        await client.ReadExactlyAsync(new byte[2]);
-        await client.WriteAsync(new byte[] { 1 });
-        await client.ReadExactlyAsync(new byte[4]);
-        await client.WriteAsync(new byte[] { 1 });
-        await client.ReadExactlyAsync(new byte[24 + "KvmPi.Vnc".Length]);
-        byte[] set = new byte[4 + 4 * encodings.Length];
-        set[0] = 2;
-        BinaryPrimitives.WriteUInt16BigEndian(set.AsSpan(2), (ushort)encodings.Length);
-        for (int i = 0; i < encodings.Length; i++) BinaryPrimitives.WriteInt32BigEndian(set.AsSpan(4 + 4 * i), encodings[i]);
-        await client.WriteAsync(set);
         await viewer.RequestAsync(incremental: false);
         await viewer.ReadUpdateAsync();
         Assert.Equal(first, viewer.Picture);
