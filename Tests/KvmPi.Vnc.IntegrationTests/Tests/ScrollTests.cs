@@ -88,6 +88,14 @@ public sealed class ScrollTests(ITestOutputHelper output)
         return (video, reference);
     }
 
+    /// <summary>What making the content needs (TurboJPEG, ImageMagick, the font), and <paramref name="viewerTools"/>.</summary>
+    private static void RequireContentTools(params string[] viewerTools)
+    {
+        Tools.RequireTurboJpeg();
+        Tools.Require(["convert", .. viewerTools]);
+        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
+    }
+
     private static async Task ConvertAsync(string[] args)
     {
         var r = await ProcessRunner.RunAsync("convert", args, TimeSpan.FromSeconds(120));
@@ -140,9 +148,7 @@ public sealed class ScrollTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task A_scroll_goes_as_CopyRect_stays_close_and_is_exact_once_still_for_half_the_bytes_of_ZRLE()
     {
-        Tools.RequireTurboJpeg();
-        Tools.Require("convert");
-        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
+        RequireContentTools();
         await RfbProbe.GetBinaryAsync();
         using var dir = new TempDir("scroll");
         var (video, reference) = await MakeContentAsync(dir);
@@ -195,9 +201,7 @@ public sealed class ScrollTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task A_Tight_JPEG_viewer_is_sent_the_captures_own_images_while_it_scrolls()
     {
-        Tools.RequireTurboJpeg();
-        Tools.Require("convert");
-        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
+        RequireContentTools();
         await RfbProbe.GetBinaryAsync();
         using var dir = new TempDir("scroll-jpeg");
         var (withTables, reference) = await MakeContentAsync(dir, accurate: true);
@@ -232,9 +236,7 @@ public sealed class ScrollTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task TigerVnc_viewer_follows_a_scroll_with_CopyRect_and_ends_exact()
     {
-        Tools.RequireTurboJpeg();
-        Tools.Require("convert", "Xvfb", "xtigervncviewer", "xdotool", "import");
-        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
+        RequireContentTools("Xvfb", "xtigervncviewer", "xdotool", "import");
         using var dir = new TempDir("scroll-tiger");
         var (video, _) = await MakeContentAsync(dir);
         var (_, _, last) = TurboJpeg.Decompress(File.ReadAllBytes(dir.File($"f{ScrollFrames:D2}.jpg")), TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
@@ -269,9 +271,7 @@ public sealed class ScrollTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task TigerVnc_viewer_with_Tight_JPEG_is_sent_the_captures_own_images_and_ends_exact()
     {
-        Tools.RequireTurboJpeg();
-        Tools.Require("convert", "Xvfb", "xtigervncviewer", "xdotool", "import");
-        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
+        RequireContentTools("Xvfb", "xtigervncviewer", "xdotool", "import");
         using var dir = new TempDir("scroll-tiger-jpeg");
         await MakeContentAsync(dir);
         const int lead = 30;   // the viewer must be up before the scroll starts
@@ -314,10 +314,8 @@ public sealed class ScrollTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task NoVnc_console_is_sent_the_captures_own_images_and_ends_exact()
     {
-        Tools.RequireTurboJpeg();
-        Tools.Require("convert");
+        RequireContentTools();
         Skip.IfNot(File.Exists(Browser.ChromiumPath), "chromium is missing (./test.sh installs it)");
-        Skip.IfNot(File.Exists(Font), $"{Font} is missing (Debian package fonts-dejavu-core; ./test.sh installs it)");
         using var dir = new TempDir("scroll-novnc");
         await MakeContentAsync(dir);
         // A browser takes several seconds to start: a longer still lead than the other tests', so it sees the scroll.
