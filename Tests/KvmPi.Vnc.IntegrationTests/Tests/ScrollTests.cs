@@ -88,6 +88,18 @@ public sealed class ScrollTests(ITestOutputHelper output)
         return (video, reference);
     }
 
+    /// <summary>The last scrolled frame as the server decodes it (fast DCT and upsampling): what a still screen ends as.</summary>
+    private static RgbImage LastFrameAsDecoded(TempDir dir)
+    {
+        var (_, _, last) = TurboJpeg.Decompress(File.ReadAllBytes(dir.File($"f{ScrollFrames:D2}.jpg")), TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
+        return RgbImage.FromBgrx(W, H, last);
+    }
+
+    /// <summary>kvmpi-vnc playing <paramref name="video"/> at the content's rate, logging at debug (the tests read its log).</summary>
+    private static Task<ServerProcess> ServeAsync(TempDir dir, string video, params string[] more) =>
+        ServerProcess.StartAsync(["--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture), "--log-level", "debug",
+            "--keyboard", dir.ReportFile("kbd"), "--mouse", dir.ReportFile("mouse"), .. more]);
+
     /// <summary>What making the content needs (TurboJPEG, ImageMagick, the font), and <paramref name="viewerTools"/>.</summary>
     private static void RequireContentTools(params string[] viewerTools)
     {
@@ -239,12 +251,10 @@ public sealed class ScrollTests(ITestOutputHelper output)
         RequireContentTools("Xvfb", "xtigervncviewer", "xdotool", "import");
         using var dir = new TempDir("scroll-tiger");
         var (video, _) = await MakeContentAsync(dir);
-        var (_, _, last) = TurboJpeg.Decompress(File.ReadAllBytes(dir.File($"f{ScrollFrames:D2}.jpg")), TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
-        var expected = RgbImage.FromBgrx(W, H, last);
+        RgbImage expected = LastFrameAsDecoded(dir);
 
         var playing = System.Diagnostics.Stopwatch.StartNew();
-        using var server = await ServerProcess.StartAsync("--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture), "--log-level", "debug",
-            "--keyboard", dir.ReportFile("kbd"), "--mouse", dir.ReportFile("mouse"));
+        using var server = await ServeAsync(dir, video);
         using var x = await XvfbDisplay.StartAsync();
         using var viewer = await TigerViewer.StartAsync(x, server.Port);
 
@@ -276,12 +286,10 @@ public sealed class ScrollTests(ITestOutputHelper output)
         await MakeContentAsync(dir);
         const int lead = 30;   // the viewer must be up before the scroll starts
         string video = WriteBareVideo(dir, lead);
-        var (_, _, last) = TurboJpeg.Decompress(File.ReadAllBytes(dir.File($"f{ScrollFrames:D2}.jpg")), TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
-        var expected = RgbImage.FromBgrx(W, H, last);
+        RgbImage expected = LastFrameAsDecoded(dir);
 
         var playing = System.Diagnostics.Stopwatch.StartNew();
-        using var server = await ServerProcess.StartAsync("--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture), "--log-level", "debug",
-            "--keyboard", dir.ReportFile("kbd"), "--mouse", dir.ReportFile("mouse"));
+        using var server = await ServeAsync(dir, video);
         using var x = await XvfbDisplay.StartAsync();
         using var viewer = await TigerViewer.StartAsync(x, server.Port, ["-AutoSelect=0", "-PreferredEncoding=Tight", "-QualityLevel=8"]);
 
@@ -321,13 +329,11 @@ public sealed class ScrollTests(ITestOutputHelper output)
         // A browser takes several seconds to start: a longer still lead than the other tests', so it sees the scroll.
         const int lead = 50;
         string video = WriteBareVideo(dir, lead);
-        var (_, _, last) = TurboJpeg.Decompress(File.ReadAllBytes(dir.File($"f{ScrollFrames:D2}.jpg")), TurboJpeg.FlagFastDct | TurboJpeg.FlagFastUpsample);
-        var expected = RgbImage.FromBgrx(W, H, last);
+        RgbImage expected = LastFrameAsDecoded(dir);
 
         var playing = System.Diagnostics.Stopwatch.StartNew();
         int http = FreePort.Get();
-        using var server = await ServerProcess.StartAsync("--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture), "--log-level", "debug",
-            "--http", $"127.0.0.1:{http}", "--keyboard", dir.ReportFile("kbd"), "--mouse", dir.ReportFile("mouse"));
+        using var server = await ServeAsync(dir, video, "--http", $"127.0.0.1:{http}");
         await using var browser = await Browser.OpenAsync($"http://127.0.0.1:{http}/", W + 100, H + 200);
         Assert.True(await browser.WaitForAsync("document.body.dataset.state === 'connected'", TimeSpan.FromSeconds(15)),
             "the console did not connect:\n" + await browser.ConsoleAsync() + "\n" + server.Describe());
