@@ -48,7 +48,7 @@ internal sealed class MjpegFrameDecoder : IDisposable
     private int[] _nextRowDc = [];
     private bool _indexed;
     private Examination _exam;
-    private bool _examined;    // _exam is of the frame the next Decode is given (TryExamine came first)
+    private int _examinedLength = -1;   // length of the frame _exam is of (TryExamine came first); -1: none
     private byte[] _completed = [];
 
     /// <summary>False: decode every frame whole (for comparison in benchmarks and tests).</summary>
@@ -87,7 +87,7 @@ internal sealed class MjpegFrameDecoder : IDisposable
     public bool TryExamine(ReadOnlySpan<byte> jpeg, out int width, out int height, out double changedShare, out int quality)
     {
         Examine(jpeg);
-        _examined = true;
+        _examinedLength = jpeg.Length;
         width = _layout.Width;
         height = _layout.Height;
         quality = _layout.EstimatedQuality;
@@ -117,8 +117,9 @@ internal sealed class MjpegFrameDecoder : IDisposable
     /// <remarks>On <see cref="JpegDecodeResult.Failed"/> the picture is undefined, as with <see cref="TurboJpegDecoder.Decode"/>.</remarks>
     public JpegDecodeResult Decode(ReadOnlySpan<byte> jpeg)
     {
-        if (!_examined) Examine(jpeg);
-        _examined = false;
+        // Reused only for the frame examined (callers decode what they examined; the length guards a slip).
+        if (_examinedLength != jpeg.Length) Examine(jpeg);
+        _examinedLength = -1;
         bool usable = _exam.Usable;
         bool worthIndexing = usable;
         if (_exam.SameHeader)
@@ -195,7 +196,7 @@ internal sealed class MjpegFrameDecoder : IDisposable
     /// <summary>Forgets the previous frame: the next one is decoded whole and reported changed everywhere.</summary>
     public void Reset()
     {
-        _examined = false;
+        _examinedLength = -1;
         _indexed = false;
         _previousHeaderLength = -1;
     }
