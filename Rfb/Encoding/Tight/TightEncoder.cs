@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 using System.Buffers;
 using System.IO.Compression;
+using KvmPi.Vnc.Rfb.Encoding.Deflate;
 using KvmPi.Vnc.Rfb.Encoding.Jpeg;
 using KvmPi.Vnc.Rfb.Encoding.Png;
 using KvmPi.Vnc.Rfb.Pixels;
@@ -64,6 +65,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
     private readonly IJpegCompressor? _jpeg;
     private readonly MemoryStream _sink = new();
     private readonly ZLibStream?[] _streams = new ZLibStream?[4];
+    private readonly PixelDeflater?[] _pixelStreams = new PixelDeflater?[4];
     private int _pendingResets;
     private int _compressLevel = TightLevels.DefaultCompressLevel;
 
@@ -108,10 +110,18 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
             _compressLevel = value;
             for (int i = 0; i < _streams.Length; i++)
             {
-                if (_streams[i] is not { } s) continue;
-                s.Dispose();
-                _streams[i] = null;
-                _pendingResets |= 1 << i;
+                if (_streams[i] is { } s)
+                {
+                    s.Dispose();
+                    _streams[i] = null;
+                    _pendingResets |= 1 << i;
+                }
+
+                if (_pixelStreams[i] is { } p)
+                {
+                    p.Reset();
+                    _pendingResets |= 1 << i;
+                }
             }
         }
     }
@@ -154,7 +164,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
         }
         else if (colours > 0 && colours * tp + area < area * tp)
         {
-            WriteIndexed(pixels, colours, format, output);
+            WriteIndexed(pixels, width, colours, format, output);
         }
         else
         {
@@ -166,11 +176,12 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
             if (UsesTPixel(format) && IsSmooth(data, width, height))
             {
                 GradientFilter(data, width, height);
-                WriteBasic(stream, FilterGradient, ReadOnlySpan<byte>.Empty, data, output);
+                // Residuals are bytes, not pixels: byte repeats (runs of small values) matter there, so no pixel step.
+                WriteBasic(stream, FilterGradient, ReadOnlySpan<byte>.Empty, data, 1, width * tp, output);
             }
             else
             {
-                WriteBasic(stream, FilterNone, ReadOnlySpan<byte>.Empty, data, output);
+                WriteBasic(stream, FilterNone, ReadOnlySpan<byte>.Empty, data, tp, width * tp, output);
             }
         }
     }
@@ -392,10 +403,10 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
             }
         }
 
-        WriteBasic(StreamMono, FilterPalette, palette[..pn], data, output);
+        WriteBasic(StreamMono, FilterPalette, palette[..pn], data, 1, rowBytes, output);
     }
 
-    private void WriteIndexed(ReadOnlySpan<uint> pixels, int colours, PixelFormat format, IBufferWriter<byte> output)
+    private void WriteIndexed(ReadOnlySpan<uint> pixels, int width, int colours, PixelFormat format, IBufferWriter<byte> output)
     {
         int tp = TPixelBytes(format);
         EnsureData(pixels.Length + 1 + colours * tp);
@@ -419,7 +430,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
         header[0] = (byte)(colours - 1);
         int at = 1;
         for (int c = 0; c < colours; c++) at += WriteTPixel(_palette[c], format, header[at..]);
-        WriteBasic(StreamIndexed, FilterPalette, header[..at], data, output);
+        WriteBasic(StreamIndexed, FilterPalette, header[..at], data, 1, width, output);
     }
 
     /// <summary>
@@ -427,7 +438,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
     /// gradient), then the data raw (under 12 bytes) or as compact length + a sync-flushed piece of the stream.
     /// </summary>
     private void WriteBasic(int stream, byte filter, ReadOnlySpan<byte> paletteHeader, ReadOnlySpan<byte> data,
-        IBufferWriter<byte> output)
+        int pixelBytes, int rowBytes, IBufferWriter<byte> output)
     {
         Span<byte> head = output.GetSpan(2 + paletteHeader.Length);
         head[0] = Control((byte)((stream << 4) | (filter == FilterNone ? 0 : 0x40)));
@@ -442,24 +453,31 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
             return;
         }
 
-        ZLibStream zlib = _streams[stream] ??= new ZLibStream(_sink, new ZLibCompressionOptions
+        int level = stream switch
         {
-            CompressionLevel = stream switch
-            {
-                StreamFullColour => TightLevels.FullColourZlibLevel(_compressLevel),
-                StreamSmallFullColour => TightLevels.SmallUpdateFullColourZlibLevel(_compressLevel),
-                _ => TightLevels.IndexedZlibLevel(_compressLevel),
-            },
-        }, leaveOpen: true);
-        _sink.SetLength(0);
-        zlib.Write(data);
-        zlib.Flush(); // Z_SYNC_FLUSH (stack-notes §2)
-        int length = checked((int)_sink.Length);
-        if (length > TightCompactLength.Max)
-            throw new InvalidOperationException($"Tight data of {length} bytes exceeds the compact length; rectangles must be split.");
+            StreamFullColour => TightLevels.FullColourZlibLevel(_compressLevel),
+            StreamSmallFullColour => TightLevels.SmallUpdateFullColourZlibLevel(_compressLevel),
+            _ => TightLevels.IndexedZlibLevel(_compressLevel),
+        };
+        ReadOnlySpan<byte> compressed;
+        if (TightLevels.UsesPixelDeflater(stream, level))
+        {
+            compressed = (_pixelStreams[stream] ??= new PixelDeflater()).Compress(data, pixelBytes, rowBytes);
+        }
+        else
+        {
+            ZLibStream zlib = _streams[stream] ??= new ZLibStream(_sink, new ZLibCompressionOptions { CompressionLevel = level }, leaveOpen: true);
+            _sink.SetLength(0);
+            zlib.Write(data);
+            zlib.Flush(); // Z_SYNC_FLUSH (stack-notes §2)
+            compressed = _sink.GetBuffer().AsSpan(0, checked((int)_sink.Length));
+        }
+
+        if (compressed.Length > TightCompactLength.Max)
+            throw new InvalidOperationException($"Tight data of {compressed.Length} bytes exceeds the compact length; rectangles must be split.");
         Span<byte> len = output.GetSpan(3);
-        output.Advance(TightCompactLength.Write(length, len));
-        WriteChunked(_sink.GetBuffer().AsSpan(0, length), output);
+        output.Advance(TightCompactLength.Write(compressed.Length, len));
+        WriteChunked(compressed, output);
         _sink.SetLength(0);
     }
 
