@@ -50,7 +50,7 @@ internal static class EncodedBytesTool
         Framebuffer? fb = null;
         TileSet? changed = null, dirty = null, lossy = null;
         var translator = new PixelTranslator(Format);
-        using var zrle = new ZrleEncoder(ZrleEncoder.ZlibLevelFor(compressLevel), ZrleEncoder.TextZlibLevelFor(compressLevel));
+        using var zrle = new ZrleEncoder(ZrleEncoder.ZlibLevelFor(compressLevel), ZrleEncoder.TextZlibLevelFor(compressLevel), pixelDeflaterForSmooth: true);
         using var losslessWriter = new TightUpdateWriter(png: false, jpeg: null);
         using var jpegWriter = new TightUpdateWriter(png: false, new TurboJpegCompressor());
         TightSettings lossless = TightSettings.From(false, 32, compressLevel, -1, -1, -1);

@@ -2,6 +2,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using KvmPi.Vnc.Rfb.Encoding.Deflate;
 using KvmPi.Vnc.Rfb.Pixels;
 using KvmPi.Vnc.Rfb.Protocol;
 
@@ -75,8 +76,11 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
     private readonly int _textLevel;
     private int _deflateLevel;
     private int _switchVotes;
+    private int _smoothInARow;
     private long _rawTileBytes, _tileBytes;
-    private readonly byte[] _stage = new byte[StageBytes];
+    private byte[] _stage = new byte[StageBytes];
+    private readonly bool _pixelsForSmooth;
+    private PixelDeflater? _pixel;
     private int _staged;
 
     private readonly uint[] _palette = new uint[MaxPalette];
@@ -97,7 +101,11 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
     /// zlib level 0..9 for large rectangles of mostly non-raw tiles (text, desktops; see <see cref="TextZlibLevelFor"/>),
     /// or −1 for <paramref name="compressionLevel"/> everywhere.
     /// </param>
-    public ZrleEncoder(int compressionLevel = 6, int textLevel = -1)
+    /// <param name="pixelDeflaterForSmooth">
+    /// Large rectangles of mostly raw tiles (captured video) go through <see cref="PixelDeflater"/> rather than zlib-ng
+    /// at <paramref name="compressionLevel"/> (unless that is 0).
+    /// </param>
+    public ZrleEncoder(int compressionLevel = 6, int textLevel = -1, bool pixelDeflaterForSmooth = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(compressionLevel);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(compressionLevel, 9);
@@ -105,6 +113,7 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(textLevel, 9);
         CompressionLevel = compressionLevel;
         _textLevel = textLevel < 0 ? compressionLevel : textLevel;
+        _pixelsForSmooth = pixelDeflaterForSmooth && compressionLevel > 0;
         _deflateLevel = compressionLevel;
         _deflate = NewDeflater(compressionLevel);
     }
@@ -140,8 +149,11 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
     /// <summary>zlib level of large rectangles of mostly non-raw tiles.</summary>
     public int TextCompressionLevel => _textLevel;
 
-    /// <summary>The level the deflater works at now (tests, figures).</summary>
+    /// <summary>The level the deflater works at now (tests, figures); <see cref="PixelLevel"/> for PixelDeflater.</summary>
     internal int CurrentZlibLevel => _deflateLevel;
+
+    /// <summary><see cref="CurrentZlibLevel"/> while <see cref="PixelDeflater"/> compresses.</summary>
+    internal const int PixelLevel = -1;
 
     public void Encode(ReadOnlySpan<uint> pixels, int width, int height, PixelFormat format, IBufferWriter<byte> output)
     {
@@ -159,19 +171,37 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
             for (int tx = 0; tx < width; tx += TileSize)
             {
                 int tw = Math.Min(TileSize, width - tx);
-                if (_staged > StageBytes - MaxTileBytes) Drain();
+                if (_staged > _stage.Length - MaxTileBytes)
+                {
+                    // PixelDeflater takes the rectangle in one piece (a piece of its own ends with a flush);
+                    // its stage grows to the largest rectangle once.
+                    if (_deflateLevel != PixelLevel) Drain();
+                    else Array.Resize(ref _stage, 2 * _stage.Length);
+                }
+
                 _staged += EncodeTile(pixels.Slice(ty * width + tx), width, tw, th, _stage.AsSpan(_staged));
             }
         }
 
-        Drain();
-        _deflate.Flush(); // Z_SYNC_FLUSH: the client can inflate this rectangle from the bytes it has (stack-notes §2)
+        ReadOnlySpan<byte> data;
+        if (_deflateLevel == PixelLevel)
+        {
+            // Tiles' pixels start anywhere (after a subencoding byte, palettes, runs), so no skipping within pixels;
+            // the pixel above in a raw tile is a tile row back.
+            data = _pixel!.Compress(_stage.AsSpan(0, _staged), _cpBytes, TileSize * _cpBytes, skipWithinPixel: false);
+            _staged = 0;
+        }
+        else
+        {
+            Drain();
+            _deflate.Flush(); // Z_SYNC_FLUSH: the client can inflate this rectangle from the bytes it has (stack-notes §2)
+            data = _sink.GetBuffer().AsSpan(0, checked((int)_sink.Length));
+        }
 
-        int length = checked((int)_sink.Length);
+        int length = data.Length;
         Span<byte> head = output.GetSpan(4);
         BinaryPrimitives.WriteUInt32BigEndian(head, (uint)length);
         output.Advance(4);
-        ReadOnlySpan<byte> data = _sink.GetBuffer().AsSpan(0, length);
         while (!data.IsEmpty)
         {
             int n = Math.Min(OutputChunk, data.Length);
@@ -194,22 +224,41 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
     /// </summary>
     private void ChooseLevel(int width, int height)
     {
-        if (_textLevel == CompressionLevel) return;
+        if (_textLevel == CompressionLevel && !_pixelsForSmooth) return;
         int tiles = ((width + TileSize - 1) / TileSize) * ((height + TileSize - 1) / TileSize);
-        int wanted = tiles >= LargeTiles && _rawTileBytes * 2 < _tileBytes ? _textLevel : CompressionLevel;
+        bool large = tiles >= LargeTiles, text = _rawTileBytes * 2 < _tileBytes, smooth = _rawTileBytes * 2 > _tileBytes;
+        int wanted = !large ? CompressionLevel : text ? _textLevel : smooth && _pixelsForSmooth ? PixelLevel : CompressionLevel;
         if (wanted == _deflateLevel)
         {
             _switchVotes = 0;
+            _smoothInARow = 0;
             return;
         }
 
+        // PixelDeflater does worse than zlib-ng on small updates (typing: the glyphs zlib-ng's long chains find), so a
+        // single large smooth rectangle (a whole first frame, a window opening) does not bring it in: video does,
+        // with one large smooth rectangle after another.
+        _smoothInARow = wanted == PixelLevel ? _smoothInARow + 1 : 0;
+        if (wanted == PixelLevel && _smoothInARow < 2) return;
         _switchVotes += tiles;
         if (_switchVotes < SwitchTiles) return;
         _switchVotes = 0;
-        _deflate.Dispose();   // its final block goes into the sink and is dropped: the client never sees it
         _sink.SetLength(0);
+        if (wanted == PixelLevel)
+        {
+            // PixelDeflater continues the stream (or starts it, header and all) with no history of its own.
+            _pixel ??= new PixelDeflater();
+            _pixel.Reset(streamStarted: _headerSent);
+            _headerSent = true;
+        }
+        else
+        {
+            _deflate.Dispose();   // its final block goes into the sink and is dropped: the client never sees it
+            _sink.SetLength(0);
+            _deflate = NewDeflater(wanted);
+        }
+
         _deflateLevel = wanted;
-        _deflate = NewDeflater(wanted);
     }
 
     private DeflateStream NewDeflater(int level) =>

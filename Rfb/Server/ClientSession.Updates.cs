@@ -590,6 +590,6 @@ internal sealed partial class ClientSession
     {
         int requested;
         lock (_lock) requested = _capabilities.CompressLevel;
-        return new ZrleEncoder(ZrleEncoder.ZlibLevelFor(requested), ZrleEncoder.TextZlibLevelFor(requested));
+        return new ZrleEncoder(ZrleEncoder.ZlibLevelFor(requested), ZrleEncoder.TextZlibLevelFor(requested), pixelDeflaterForSmooth: true);
     }
 }

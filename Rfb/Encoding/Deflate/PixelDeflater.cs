@@ -31,7 +31,7 @@ public sealed class PixelDeflater
     private const int WindowMask = Window - 1;
     private const int MaxChain = 4;                 // hash chain candidates tried after the left and above pixels
     private const int NiceLength = 32;              // a match this long ends the search
-    private const int BlockSymbols = 16 * 1024;
+    private const int BlockSymbols = 8 * 1024;     // smaller blocks adapt better to ZRLE's mix of tiles, cost more headers
     private const int ShortMatchInsert = 6;          // positions inside matches up to this long go into the hash too
     private const int RebaseAt = 1 << 30;
 
@@ -56,10 +56,14 @@ public sealed class PixelDeflater
     private static readonly byte[] FixedDistanceLengths = [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5];
     private static readonly ushort[] FixedDistanceCodes = MakeCodes(FixedDistanceLengths);
 
-    /// <summary>Starts a new stream: the next output begins with a zlib header and refers to nothing before it.</summary>
-    public void Reset()
+    /// <summary>
+    /// Forgets the history: the next output refers to nothing before it and, unless <paramref name="streamStarted"/>,
+    /// begins a new stream with a zlib header. streamStarted: another deflater wrote the stream so far and ended on a
+    /// sync flush; this one continues it with blocks of its own.
+    /// </summary>
+    public void Reset(bool streamStarted = false)
     {
-        _headerWritten = false;
+        _headerWritten = streamStarted;
         _length = 0;
         Array.Clear(_head);
         Array.Clear(_prev);
@@ -73,7 +77,12 @@ public sealed class PixelDeflater
     /// </summary>
     /// <param name="pixelBytes">Bytes a pixel (1..4): the left neighbour's distance.</param>
     /// <param name="rowBytes">Bytes a row (the above neighbour's distance), or 0 when the data has no rows.</param>
-    public ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> data, int pixelBytes, int rowBytes)
+    /// <param name="skipWithinPixel">
+    /// After a position with no match, send the rest of its pixel as literals without trying them: three times less
+    /// work on noisy areas of pixel-aligned data (Tight's TPIXELs), at a little compression; data whose pixels do
+    /// not start at multiples of <paramref name="pixelBytes"/> (ZRLE tiles, filtered residuals) should not.
+    /// </param>
+    public ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> data, int pixelBytes, int rowBytes, bool skipWithinPixel = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pixelBytes, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pixelBytes, 4);
@@ -87,7 +96,7 @@ public sealed class PixelDeflater
         }
 
         int start = Append(data);
-        Deflate(start, pixelBytes, rowBytes is > 0 and <= Window ? rowBytes : 0);
+        Deflate(start, pixelBytes, rowBytes is > 0 and <= Window ? rowBytes : 0, skipWithinPixel);
 
         // Z_SYNC_FLUSH: an empty, non-final stored block brings the stream to a byte boundary with all bits out.
         _out.EnsureRoom(64);
@@ -128,7 +137,7 @@ public sealed class PixelDeflater
         return keep;
     }
 
-    private void Deflate(int start, int pixelBytes, int rowBytes)
+    private void Deflate(int start, int pixelBytes, int rowBytes, bool skipWithinPixel)
     {
         ref byte b = ref MemoryMarshal.GetArrayDataReference(_buffer);
         ref int head = ref MemoryMarshal.GetArrayDataReference(_head);
@@ -139,9 +148,7 @@ public sealed class PixelDeflater
         int origin = _origin;
         int end = _length;
         int hashEnd = end - 3;          // Read32 at i needs i + 4 ≤ end
-        // After a position with no match, the rest of its pixel goes as literals untried: a match starting inside a
-        // pixel is rare in pixel data and trying every byte costs three times the work on noisy areas.
-        int literalRun = pixelBytes == 3 || pixelBytes == 4 ? pixelBytes : 1;
+        int literalRun = skipWithinPixel ? pixelBytes : 1;
         int count = 0, blockStart = start;
         int i = start;
         while (i < end)

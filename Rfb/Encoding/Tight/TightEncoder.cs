@@ -181,7 +181,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
             }
             else
             {
-                WriteBasic(stream, FilterNone, ReadOnlySpan<byte>.Empty, data, tp, width * tp, output);
+                WriteBasic(stream, FilterNone, ReadOnlySpan<byte>.Empty, data, tp, width * tp, output, skipWithinPixel: true);
             }
         }
     }
@@ -438,7 +438,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
     /// gradient), then the data raw (under 12 bytes) or as compact length + a sync-flushed piece of the stream.
     /// </summary>
     private void WriteBasic(int stream, byte filter, ReadOnlySpan<byte> paletteHeader, ReadOnlySpan<byte> data,
-        int pixelBytes, int rowBytes, IBufferWriter<byte> output)
+        int pixelBytes, int rowBytes, IBufferWriter<byte> output, bool skipWithinPixel = false)
     {
         Span<byte> head = output.GetSpan(2 + paletteHeader.Length);
         head[0] = Control((byte)((stream << 4) | (filter == FilterNone ? 0 : 0x40)));
@@ -462,7 +462,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
         ReadOnlySpan<byte> compressed;
         if (TightLevels.UsesPixelDeflater(stream, level))
         {
-            compressed = (_pixelStreams[stream] ??= new PixelDeflater()).Compress(data, pixelBytes, rowBytes);
+            compressed = (_pixelStreams[stream] ??= new PixelDeflater()).Compress(data, pixelBytes, rowBytes, skipWithinPixel);
         }
         else
         {

@@ -111,6 +111,44 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void ZrleHandsLargeSmoothRectanglesToPixelDeflaterWithinOneStream()
+    {
+        // Large rectangles of raw tiles (video), one after another, move the stream to PixelDeflater; small ones
+        // (typing) and large few-colour ones (text) take it back to zlib-ng. The client's one inflater reads all of
+        // it, across every switch, in two pixel formats (3-byte and 4-byte CPIXELs).
+        foreach (PixelFormat pf in (PixelFormat[])[TestPixelFormats.Bgrx32, TestPixelFormats.Rgb565LittleEndian])
+        {
+            using var zrle = new ZrleEncoder(compressionLevel: 6, textLevel: 5, pixelDeflaterForSmooth: true);
+            using var decoder = new ZrleDecoder();
+            var t = new PixelTranslator(pf);
+            int seed = 500;
+
+            void Send(TestImages.Kind kind, int w, int h)
+            {
+                uint[] values = new uint[w * h];
+                t.TranslateRow(TestImages.ToBytes(TestImages.Make(kind, w, h, seed++)), values);
+                var output = new ArrayBufferWriter<byte>();
+                zrle.Encode(values, w, h, pf, output);
+                Assert.Equal(values, decoder.Decode(output.WrittenSpan, w, h, pf, out int consumed));
+                Assert.Equal(output.WrittenCount, consumed);
+            }
+
+            Send(TestImages.Kind.Photographic, 2048, 64);                             // one alone: not yet
+            Assert.Equal(6, zrle.CurrentZlibLevel);
+            for (int i = 0; i < 3; i++) Send(TestImages.Kind.Photographic, 2048, 64);
+            Assert.Equal(ZrleEncoder.PixelLevel, zrle.CurrentZlibLevel);
+            for (int i = 0; i < 3; i++) Send(TestImages.Kind.Photographic, 2048, 64);   // PixelDeflater's own history
+            for (int i = 0; i < 70; i++) Send(TestImages.Kind.FewColours, 64, 64);      // small: back to zlib-ng
+            Assert.Equal(6, zrle.CurrentZlibLevel);
+            for (int i = 0; i < 4; i++) Send(TestImages.Kind.Photographic, 2048, 64);
+            Assert.Equal(ZrleEncoder.PixelLevel, zrle.CurrentZlibLevel);
+            for (int i = 0; i < 4; i++) Send(TestImages.Kind.FewColours, 2048, 64);     // text: its zlib-ng level
+            Assert.Equal(5, zrle.CurrentZlibLevel);
+            Send(TestImages.Kind.Random, 100, 70);
+        }
+    }
+
+    [Fact]
     public void HextileStreamOfRectanglesDecodesBackToBack()
     {
         // Several rectangles in one buffer, as in one FramebufferUpdate: each must consume exactly its own bytes.
