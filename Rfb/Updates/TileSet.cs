@@ -155,8 +155,24 @@ public sealed class TileSet
         clip = clip.Intersect(new Rect(0, 0, Math.Min(frameWidth, _columns * T), Math.Min(frameHeight, _rows * T)));
         if (clip.IsEmpty) return 0;
 
+        if (IsEmpty) return 0;
+
         int c0 = clip.X / T, c1 = (clip.Right - 1) / T;
         int r0 = clip.Y / T, r1 = (clip.Bottom - 1) / T;
+        // Tiles wholly inside the clip (and the frame): they are cleared once taken. A tile cut by the clip keeps its
+        // bit so its remainder is sent later.
+        int inside0 = (clip.X + T - 1) / T, inside1 = InsideLast(clip.Right, frameWidth, T);
+        int insideRow0 = (clip.Y + T - 1) / T, insideRow1 = InsideLast(clip.Bottom, frameHeight, T);
+
+        // A whole frame changed (video, or everything after a resize): every run spans the clip's columns and grows
+        // to its last row, so the loop below would find one rectangle, the clip itself, after visiting every tile.
+        if (IsFull)
+        {
+            output.Add(clip);
+            ClearRange(inside0, inside1, insideRow0, insideRow1);
+            return 1;
+        }
+
         int appended = 0;
         Array.Clear(_taken);
 
@@ -183,17 +199,55 @@ public sealed class TileSet
             }
         }
 
-        // Clear what was wholly sent; a tile cut by the clip keeps its bit so its remainder is sent later.
-        for (int r = r0; r <= r1; r++)
-        {
-            for (int c = c0; c <= c1; c++)
-            {
-                var tile = new Rect(c * T, r * T, T, T).Intersect(new Rect(0, 0, frameWidth, frameHeight));
-                if (clip.Contains(tile)) Remove(c, r);
-            }
-        }
-
+        ClearRange(inside0, inside1, insideRow0, insideRow1);
         return appended;
+    }
+
+    /// <summary>
+    /// The last tile column (or row) wholly inside a clip ending at <paramref name="clipEnd"/>: the tile ends at or
+    /// before it, or is the frame's last, partial one, which ends at the frame's edge.
+    /// </summary>
+    private static int InsideLast(int clipEnd, int frameEnd, int tileSize) =>
+        clipEnd >= frameEnd ? (frameEnd - 1) / tileSize : clipEnd / tileSize - 1;
+
+    /// <summary>Whether every tile of the grid is marked.</summary>
+    private bool IsFull
+    {
+        get
+        {
+            int last = _bits.Length - 1;
+            for (int i = 0; i < last; i++)
+                if (_bits[i] != ulong.MaxValue) return false;
+            int used = _columns * _rows % 64;
+            return _bits[last] == (used == 0 ? ulong.MaxValue : (1UL << used) - 1);
+        }
+    }
+
+    /// <summary>Unmarks columns <paramref name="c0"/>..<paramref name="c1"/> of rows <paramref name="r0"/>..<paramref name="r1"/> (inclusive; empty when reversed).</summary>
+    private void ClearRange(int c0, int c1, int r0, int r1)
+    {
+        c1 = Math.Min(c1, _columns - 1);
+        r1 = Math.Min(r1, _rows - 1);
+        if (c0 > c1 || r0 > r1) return;
+        if (c0 == 0 && c1 == _columns - 1)
+        {
+            ClearBits(r0 * _columns, (r1 + 1) * _columns);   // whole rows are one run of bits
+            return;
+        }
+        for (int r = r0; r <= r1; r++) ClearBits(r * _columns + c0, r * _columns + c1 + 1);
+    }
+
+    /// <summary>Unmarks bits <paramref name="from"/>..<paramref name="to"/> (exclusive), a word at a time.</summary>
+    private void ClearBits(int from, int to)
+    {
+        while (from < to)
+        {
+            int word = from >> 6, bit = from & 63;
+            int n = Math.Min(64 - bit, to - from);
+            ulong mask = n == 64 ? ulong.MaxValue : ((1UL << n) - 1) << bit;
+            _bits[word] &= ~mask;
+            from += n;
+        }
     }
 
     private bool IsFree(int column, int row)

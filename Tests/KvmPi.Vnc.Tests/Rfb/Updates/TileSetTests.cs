@@ -107,6 +107,69 @@ public sealed class TileSetTests
     }
 
     [Fact]
+    public void FullSetInAClipInsideTheFrameTakesTheClipAndClearsOnlyTilesWhollyInside()
+    {
+        var s = new TileSet(5, 4);
+        s.SetAll();
+        var rects = new List<Rect>();
+        // Columns 1-3 and rows 1-2 are touched; only columns 2-3 (tile 3 ends at 256 = the clip's right edge) and
+        // row 2 (rows 1 starts before the clip) lie wholly inside.
+        Assert.Equal(1, s.TakeRects(new Rect(T + 10, T + 1, 3 * T - 10, 2 * T - 1), 5 * T, 4 * T, rects));
+        Assert.Equal([new Rect(T + 10, T + 1, 3 * T - 10, 2 * T - 1)], rects);
+        Assert.Equal(20 - 2, s.Count);
+        Assert.False(s.Contains(2, 2));
+        Assert.False(s.Contains(3, 2));
+        Assert.True(s.Contains(1, 2));
+        Assert.True(s.Contains(2, 1));
+    }
+
+    /// <summary>
+    /// Random sets, clips and frame sizes (partial last tiles included) against the plain definition: every marked
+    /// tile touching the clip is covered by exactly one rectangle, clipped, and exactly the tiles whose in-frame
+    /// pixels all lie in the clip are cleared.
+    /// </summary>
+    [Fact]
+    public void TakeRectsCoversEveryMarkedTileOnceAndClearsExactlyTheTilesInsideTheClip()
+    {
+        var random = new Random(5);
+        var rects = new List<Rect>();
+        for (int round = 0; round < 2000; round++)
+        {
+            int columns = random.Next(1, 12), rows = random.Next(1, 9);
+            int frameWidth = (columns - 1) * T + random.Next(1, T + 1), frameHeight = (rows - 1) * T + random.Next(1, T + 1);
+            var s = new TileSet(columns, rows);
+            var marked = new bool[columns, rows];
+            int density = random.Next(4);   // 0: full, else about 1/4, 1/2, 3/4 marked
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < columns; c++)
+                    if (density == 0 || random.Next(4) < density) { s.Set(c, r); marked[c, r] = true; }
+            int x = random.Next(-10, frameWidth), y = random.Next(-10, frameHeight);
+            var clip = new Rect(x, y, random.Next(1, frameWidth + 20), random.Next(1, frameHeight + 20));
+            Rect visibleClip = clip.Intersect(new Rect(0, 0, frameWidth, frameHeight));
+
+            rects.Clear();
+            int n = s.TakeRects(clip, frameWidth, frameHeight, rects);
+
+            Assert.Equal(rects.Count, n);
+            foreach (Rect rect in rects) Assert.True(visibleClip.Contains(rect) && !rect.IsEmpty, $"round {round}: {rect} outside {visibleClip}");
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < columns; c++)
+                {
+                    Rect tile = new Rect(c * T, r * T, T, T).Intersect(new Rect(0, 0, frameWidth, frameHeight));
+                    Rect wanted = tile.Intersect(visibleClip);
+                    int covering = 0;
+                    foreach (Rect rect in rects)
+                        if (!rect.Intersect(tile).IsEmpty) { covering++; Assert.Equal(wanted, rect.Intersect(tile)); }
+                    Assert.Equal(marked[c, r] && !wanted.IsEmpty ? 1 : 0, covering);
+                    bool cleared = marked[c, r] && !visibleClip.IsEmpty && visibleClip.Contains(tile);
+                    Assert.Equal(marked[c, r] && !cleared, s.Contains(c, r));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void EmptyClipTakesNothing()
     {
         var s = new TileSet(2, 2);
