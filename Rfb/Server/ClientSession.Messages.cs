@@ -69,6 +69,9 @@ internal sealed partial class ClientSession
             _updateRequested = true;
             if (!incremental) _fullUpdateArea = _fullUpdatePending ? Union(_fullUpdateArea, requested) : requested;
             _fullUpdatePending |= !incremental;
+            // A viewer asks again as soon as it has an update, usually before the next frame: waking the update loop
+            // then only finds nothing due (a thread-pool hop per update and viewer). What arrives later wakes it.
+            if (!UpdateMayBeDueLocked()) return;
         }
         _updateSignal.Set();
     }

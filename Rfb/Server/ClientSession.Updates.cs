@@ -69,7 +69,18 @@ internal sealed partial class ClientSession
     private readonly List<Rect> _refreshRects = [];
 
     /// <summary>Publisher thread: tiles changed in the current framebuffer, and the band that scrolled, if any.</summary>
-    public void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed, ScrollDetector? scroll = null, ScrollMove move = default)
+    public void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed, ScrollDetector? scroll = null, ScrollMove move = default) =>
+        OnFramebufferChanged(framebuffer, changed, scroll, move, wakeInline: false);
+
+    /// <summary>
+    /// Publisher thread: the frame was taken as the capture's image alone (<see cref="RfbServer.TryPublishJpegOnly"/>).
+    /// This viewer's update loop is woken on the publisher's thread: sending the image as it is takes less than the
+    /// thread-pool hop would, and the loop moves to the pool itself before anything longer (<see cref="IsImageOnly"/>).
+    /// </summary>
+    public void OnJpegOnlyFrame(Framebuffer framebuffer, TileSet changed) =>
+        OnFramebufferChanged(framebuffer, changed, null, default, wakeInline: true);
+
+    private void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed, ScrollDetector? scroll, ScrollMove move, bool wakeInline)
     {
         lock (_lock)
         {
@@ -80,8 +91,17 @@ internal sealed partial class ClientSession
             _recentlyChanged?.UnionWith(changed);
             if (!_updateRequested && !_continuousUpdates) return;
         }
-        _updateSignal.Set();
+        if (wakeInline) _updateSignal.SetInline();
+        else _updateSignal.Set();
     }
+
+    /// <summary>
+    /// Whether an update is the capture's image alone (or no pixels at all), brief enough to send from the thread
+    /// that woke the loop inline: a Tight viewer, the image ahead of the pixels, nothing to refresh or move.
+    /// </summary>
+    private bool IsImageOnly(UpdateKind kind, Framebuffer framebuffer, EncodingType encoding) =>
+        kind != UpdateKind.Data || (IsTight(encoding) && _server.Options.JpegPassThrough && framebuffer.SourceAhead
+                                    && _refreshRects.Count == 0 && _movesToSend.Count == 0);
 
     /// <summary>
     /// Publisher thread: whether this viewer can be sent the capture's JPEG as it is instead of the pixels of the
@@ -103,6 +123,16 @@ internal sealed partial class ClientSession
             return settings.AllowsJpeg && settings.JpegQuality >= sourceQuality - RfbServer.JpegOnlyQualityMargin;
         }
     }
+
+    /// <summary>
+    /// Under the lock: whether the update loop, woken now, might have something to send. Errs towards yes: anything
+    /// it could find to do, whatever the requested area. Whatever becomes due later wakes the loop itself.
+    /// </summary>
+    private bool UpdateMayBeDueLocked() =>
+        _fullUpdatePending || !_dirty.IsEmpty || _stillLossy is { IsEmpty: false } || _refreshTick
+        || _control.WrittenCount > 0 || _framebufferReplaced || _framebuffer != _server.Framebuffer
+        || _desktopSizePending || _pendingMoves.Count > 0 || _syncFence != SyncFenceState.None
+        || (_capabilities.LedState is not null && _server.LedState is LockKeys state && state != _ledSent);
 
     /// <summary>Publisher thread: a frame of another size replaced the framebuffer.</summary>
     public void OnFramebufferReplaced()
@@ -165,6 +195,8 @@ internal sealed partial class ClientSession
                 }
                 if (kind == UpdateKind.None && !wroteControl) continue;
                 ping &= kind != UpdateKind.None;
+                // Woken on the publisher's thread (OnJpegOnlyFrame): anything that encodes goes to the thread pool.
+                if (AsyncSignal.RunningInline && !IsImageOnly(kind, framebuffer, encoding)) await Task.Yield();
 
                 // An update between two RTT pings (TigerVNC does the same): the first answer tells the round trip
                 // with nothing of this update ahead of it, the second when the whole update has been processed.
@@ -234,6 +266,19 @@ internal sealed partial class ClientSession
             ArrayPool<uint>.Shared.Return(_scratch);
             _scratch = [];
         }
+    }
+
+    /// <summary>Moves the staged rectangles of an update to the output, in pieces the pipe's segments take whole.</summary>
+    private void WriteStaged()
+    {
+        ReadOnlySpan<byte> staged = _staging.WrittenSpan;
+        while (!staged.IsEmpty)
+        {
+            int n = Math.Min(16 * 1024, staged.Length);
+            _output.Write(staged[..n]);
+            staged = staged[n..];
+        }
+        _staging.ResetWrittenCount();
     }
 
     /// <summary>
@@ -507,28 +552,42 @@ internal sealed partial class ClientSession
         long dirtyArea = 0;
         foreach (Rect r in _rects) dirtyArea += r.Area;
         var visible = new Rect(0, 0, Math.Min(clientWidth, framebuffer.Width), Math.Min(clientHeight, framebuffer.Height));
-        bool passedThrough = _rects.Count > 0 && _server.Options.JpegPassThrough && writer.TryWritePassThrough(framebuffer, dirtyArea, visible, settings, lossy, _staging);
-        int count = passedThrough ? 1 : writer.Write(framebuffer, _rects, translator, settings, lossless: false, lossy, _staging);
-        // While the capture's image is ahead of the pixels, the pixels are older than what the viewer now holds.
-        if (!(passedThrough && framebuffer.SourceAhead))
-            count += writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging);
-        if (writer.JpegFailure is { } failure && !_jpegFailureLogged)
+        // The capture's own image, when it covers the update, is written from the framebuffer's shared copy straight to
+        // the output (no copy of ~200 KB per viewer first): only the lossless refresh that may follow it is staged.
+        bool ahead = false;
+        SourceImage? image = _rects.Count > 0 && _server.Options.JpegPassThrough
+            ? writer.TryTakePassThrough(framebuffer, dirtyArea, visible, settings, out ahead) : null;
+        try
         {
-            _jpegFailureLogged = true;
-            RfbLog.JpegUnavailable(_logger, _remote, failure);
-        }
+            int count;
+            if (image is not null)
+            {
+                lossy.SetAll();
+                // While the capture's image is ahead of the pixels, the pixels are older than what the viewer now holds.
+                count = 1 + (ahead ? 0 : writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging));
+            }
+            else
+            {
+                count = writer.Write(framebuffer, _rects, translator, settings, lossless: false, lossy, _staging)
+                        + writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging);
+            }
+            if (writer.JpegFailure is { } failure && !_jpegFailureLogged)
+            {
+                _jpegFailureLogged = true;
+                RfbLog.JpegUnavailable(_logger, _remote, failure);
+            }
 
-        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, count + _movesToSend.Count + (_ledToSend is null ? 0 : 1));
-        if (_ledToSend is LockKeys led)
-            ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
-        WriteMoves();
-        ReadOnlySpan<byte> staged = _staging.WrittenSpan;
-        while (!staged.IsEmpty)
-        {
-            int n = Math.Min(16 * 1024, staged.Length);
-            _output.Write(staged[..n]);
-            staged = staged[n..];
+            ServerMessageWriter.WriteFramebufferUpdateHeader(_output, count + _movesToSend.Count + (_ledToSend is null ? 0 : 1));
+            if (_ledToSend is LockKeys led)
+                ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
+            WriteMoves();
+            if (image is not null) writer.WritePassThrough(image, framebuffer, _output);
         }
+        finally
+        {
+            image?.Release();
+        }
+        WriteStaged();
 
         _hasLossy = !lossy.IsEmpty;
         StartRefreshTimerIfLossy();

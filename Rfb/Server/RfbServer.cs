@@ -202,7 +202,7 @@ public sealed class RfbServer
         _scroll?.Reset();
         _changed.SetAll();
         foreach (ClientSession session in sessions)
-            session.OnFramebufferChanged(framebuffer, _changed);
+            session.OnJpegOnlyFrame(framebuffer, _changed);
         return true;
     }
 

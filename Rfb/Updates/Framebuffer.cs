@@ -38,7 +38,8 @@ public sealed class Framebuffer
     // Unique across framebuffers too (a resize makes a new one): each starts 2^32 versions after the previous one.
     private static long s_versionBase;
     private long _version = Interlocked.Add(ref s_versionBase, 1L << 32);
-    private byte[] _sourceJpeg = [];
+    private SourceImage? _source;   // changed under the write lock; holds one reference of its own
+    private readonly Stack<SourceImage> _spareImages = new();
     private int _sourceJpegLength;
     private bool _sourceAhead;
 
@@ -285,8 +286,21 @@ public sealed class Framebuffer
         _lock.EnterWriteLock();
         try
         {
-            if (_sourceJpeg.Length < jpeg.Length) _sourceJpeg = GC.AllocateUninitializedArray<byte>(jpeg.Length + jpeg.Length / 4);
-            jpeg.CopyTo(_sourceJpeg);
+            if (jpeg.IsEmpty)
+            {
+                _source?.Release();
+                _source = null;
+            }
+            else
+            {
+                // A viewer still writing the previous image keeps it; the new one goes into a spare.
+                if (_source is null || _source.IsShared)
+                {
+                    _source?.Release();
+                    _source = RentImage();
+                }
+                _source.Fill(jpeg);
+            }
             _sourceJpegLength = jpeg.Length;
             if (ahead) _version++;   // the picture moved on though the pixels did not
             _sourceAhead = ahead;
@@ -297,6 +311,15 @@ public sealed class Framebuffer
         }
     }
 
+    private SourceImage RentImage()
+    {
+        SourceImage? image;
+        lock (_spareImages) _spareImages.TryPop(out image);
+        image ??= new SourceImage(_spareImages);
+        image.Reset();
+        return image;
+    }
+
     /// <summary>
     /// Whether the recorded source JPEG is newer than the contents (<see cref="SetSourceAhead"/>): the pixels are
     /// then not the picture, and only that JPEG may be sent.
@@ -304,25 +327,25 @@ public sealed class Framebuffer
     public bool SourceAhead => Volatile.Read(ref _sourceAhead);
 
     /// <summary>Publisher only: whether <paramref name="jpeg"/> is the recorded source JPEG.</summary>
-    internal bool SourceJpegEquals(ReadOnlySpan<byte> jpeg) =>
-        _sourceJpegLength > 0 && jpeg.SequenceEqual(_sourceJpeg.AsSpan(0, _sourceJpegLength));
+    internal bool SourceJpegEquals(ReadOnlySpan<byte> jpeg) => _source is { } source && jpeg.SequenceEqual(source.Span);
 
     /// <summary>Length of the recorded source JPEG; 0 when the contents did not come from one.</summary>
     public int SourceJpegLength => Volatile.Read(ref _sourceJpegLength);
 
     /// <summary>
-    /// Copies the source JPEG of the current contents into <paramref name="destination"/>; returns its length, or 0
-    /// when there is none or it does not fit.
+    /// The source JPEG of the current contents, shared (no copy): the caller sends its bytes and then calls
+    /// <see cref="SourceImage.Release"/> exactly once. Null when there is none. <paramref name="ahead"/> tells, for
+    /// this very image, whether it is newer than the pixels (<see cref="SourceAhead"/>).
     /// </summary>
-    public int CopySourceJpeg(Span<byte> destination)
+    public SourceImage? AcquireSourceJpeg(out bool ahead)
     {
         _lock.EnterReadLock();
         try
         {
-            int n = _sourceJpegLength;
-            if (n == 0 || n > destination.Length) return 0;
-            _sourceJpeg.AsSpan(0, n).CopyTo(destination);
-            return n;
+            ahead = _sourceAhead;
+            SourceImage? source = _source;
+            source?.AddReference();
+            return source;
         }
         finally
         {

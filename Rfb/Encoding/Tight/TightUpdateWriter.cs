@@ -49,7 +49,6 @@ internal sealed class TightUpdateWriter : IDisposable
     private int _colourStamp;
     private readonly List<Rect> _open = [];
     private readonly List<Rect> _next = [];
-    private byte[] _passThrough = [];
     private bool _jpegFailed;
 
     /// <summary>
@@ -114,25 +113,57 @@ internal sealed class TightUpdateWriter : IDisposable
     /// MJPEG pass-through: when the framebuffer holds a frame decoded from a JPEG (the capture's own bytes), the
     /// viewer allows JPEG and the update covers almost all of the frame (or the JPEG is newer than the pixels, see
     /// <see cref="Framebuffer.SourceAhead"/>), that JPEG goes out as the one rectangle of the update: no decode, no
-    /// re-encode, no per-tile analysis. Returns false when it does not apply.
+    /// re-encode, no per-tile analysis. Returns the image to send with <see cref="WritePassThrough"/> (the caller
+    /// releases it), or null when pass-through does not apply.
     /// </summary>
     /// <param name="dirtyArea">Pixels the update would otherwise send.</param>
     /// <param name="visible">The part of the frame the viewer sees; pass-through needs the whole frame.</param>
+    /// <param name="ahead">Whether this image is newer than the framebuffer's pixels (no lossless refresh may read them).</param>
+    public SourceImage? TryTakePassThrough(Framebuffer framebuffer, long dirtyArea, Rect visible, TightSettings settings,
+        out bool ahead)
+    {
+        ahead = false;
+        if (!settings.AllowsJpeg || _jpegFailed) return null;
+        var frame = new Rect(0, 0, framebuffer.Width, framebuffer.Height);
+        if (visible != frame || frame.Width > TightEncoder.MaxWidth) return null;
+        SourceImage? image = framebuffer.AcquireSourceJpeg(out ahead);
+        if (image is null) return null;
+        // "Changed almost everywhere" (90 %), or the image is newer than the pixels (RfbServer.TryPublishJpegOnly).
+        if ((dirtyArea * 10 < frame.Area * 9 && !ahead) || image.Length > TightCompactLength.Max)
+        {
+            image.Release();
+            return null;
+        }
+        return image;
+    }
+
+    /// <summary>
+    /// The image taken by <see cref="TryTakePassThrough"/> as one Tight JPEG rectangle covering the frame, written
+    /// from the shared bytes straight to <paramref name="output"/>. The caller marks the frame lossy.
+    /// </summary>
+    public void WritePassThrough(SourceImage image, Framebuffer framebuffer, IBufferWriter<byte> output)
+    {
+        ServerMessageWriter.WriteRectHeader(output, new Rect(0, 0, framebuffer.Width, framebuffer.Height), _encoder.Encoding);
+        _encoder.WriteJpeg(image.Span, output);
+    }
+
+    /// <summary>
+    /// <see cref="TryTakePassThrough"/> and <see cref="WritePassThrough"/> in one (the frame marked lossy): for an
+    /// update of that one rectangle.
+    /// </summary>
     public bool TryWritePassThrough(Framebuffer framebuffer, long dirtyArea, Rect visible, TightSettings settings,
         TileSet lossy, IBufferWriter<byte> output)
     {
-        if (!settings.AllowsJpeg || _jpegFailed) return false;
-        var frame = new Rect(0, 0, framebuffer.Width, framebuffer.Height);
-        if (visible != frame || frame.Width > TightEncoder.MaxWidth) return false;
-        // "Changed almost everywhere" (90 %), or the image is newer than the pixels (RfbServer.TryPublishJpegOnly).
-        if (dirtyArea * 10 < frame.Area * 9 && !framebuffer.SourceAhead) return false;
-        int length = framebuffer.SourceJpegLength;
-        if (length == 0 || length > TightCompactLength.Max) return false;
-        if (_passThrough.Length < length) _passThrough = GC.AllocateUninitializedArray<byte>(length + length / 4);
-        length = framebuffer.CopySourceJpeg(_passThrough);
-        if (length == 0) return false;   // replaced by a larger one meanwhile; encode normally
-        ServerMessageWriter.WriteRectHeader(output, frame, _encoder.Encoding);
-        _encoder.WriteJpeg(_passThrough.AsSpan(0, length), output);
+        SourceImage? image = TryTakePassThrough(framebuffer, dirtyArea, visible, settings, out _);
+        if (image is null) return false;
+        try
+        {
+            WritePassThrough(image, framebuffer, output);
+        }
+        finally
+        {
+            image.Release();
+        }
         lossy.SetAll();
         return true;
     }

@@ -134,18 +134,26 @@ public sealed class ScrollTests(ITestOutputHelper output)
     private static async Task<(List<Update> Updates, ProbeRun Run, ServerProcess Server)> WatchAsync(TempDir dir, string video, string reference,
         string encodings, int? quality = null)
     {
-        var server = await ServerProcess.StartAsync("--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture),
+        var (watched, server) = await WatchWithAsync(dir, video, reference, encodings, quality, viewers: 1);
+        return (watched[0].Updates, watched[0].Run, server);
+    }
+
+    /// <summary>As <see cref="WatchAsync"/> with several viewers at once, each its own libvncclient.</summary>
+    private static async Task<(List<(List<Update> Updates, ProbeRun Run)> Viewers, ServerProcess Server)> WatchWithAsync(TempDir dir,
+        string video, string reference, string encodings, int? quality, int viewers)
+    {
+        var server = await ServerProcess.StartAsync("--video", video, "--fps", Fps.ToString(CultureInfo.InvariantCulture), "--log-level", "debug",
             "--keyboard", dir.ReportFile($"kbd-{encodings.Length}"), "--mouse", dir.ReportFile($"mouse-{encodings.Length}"));
         // Lead 2 s, scroll 4 s, still 7 s: watch until well before the file loops (the viewer starts about 2 s in).
         double seconds = (LeadFrames + ScrollFrames + StillFrames) / (double)Fps - 3;
-        ProbeRun run = await RfbProbe.RunAsync(server.Port, new ProbeOptions
+        ProbeRun[] runs = await Task.WhenAll(Enumerable.Range(0, viewers).Select(_ => RfbProbe.RunAsync(server.Port, new ProbeOptions
         {
             Encodings = encodings, Compress = 3, Quality = quality, FirstFrameWaitSeconds = 10, TailSeconds = 0.1,
             ExtraArguments = ["-u", "-P", reference],
             Actions = [$"s:{(int)(seconds * 1000)}"], Timeout = TimeSpan.FromSeconds(60),
-        });
-        var updates = run.Process.StdOut.Split('\n').Select(Update.Parse).OfType<Update>().Where(u => u.Frame >= 0).ToList();
-        return (updates, run, server);
+        })));
+        return (runs.Select(run => (run.Process.StdOut.Split('\n').Select(Update.Parse).OfType<Update>().Where(u => u.Frame >= 0).ToList(), run)).ToList(),
+            server);
     }
 
     /// <summary>Bytes per frame shown while the picture follows the scroll (from the first scrolled frame it shows to the last).</summary>
@@ -211,7 +219,7 @@ public sealed class ScrollTests(ITestOutputHelper output)
     /// 45 dB against it). Once still, the last frame is decoded once and refreshed losslessly.
     /// </summary>
     [SkippableFact]
-    public async Task A_Tight_JPEG_viewer_is_sent_the_captures_own_images_while_it_scrolls()
+    public async Task Tight_JPEG_viewers_are_each_sent_the_captures_own_images_while_it_scrolls()
     {
         RequireContentTools();
         await RfbProbe.GetBinaryAsync();
@@ -222,22 +230,29 @@ public sealed class ScrollTests(ITestOutputHelper output)
         long captured = 0;
         for (int f = 1; f <= ScrollFrames; f++) captured += new FileInfo(dir.File($"f{f:D2}.jpg")).Length;
 
-        var (updates, run, server) = await WatchAsync(dir, video, reference, "tight", quality: 8);
+        // Three viewers at once: each is sent the image from the one copy they share (SourceImage), straight to its
+        // connection, and each must see it intact.
+        var (viewers, server) = await WatchWithAsync(dir, video, reference, "tight", quality: 8, viewers: 3);
         using (server)
         {
-            Assert.True(run.Process.ExitCode == 0, run.ToString());
-            string log = string.Join("\n", updates) + "\n" + server.Describe();
-            int first = updates.FindIndex(u => u.Frame >= 1), still = updates.FindIndex(u => u.Frame == ScrollFrames);
-            Assert.True(first > 0 && still > first, "the viewer did not follow the scroll: " + log);
-            foreach (Update u in updates.Skip(first).Take(still - first + 1))
-                Assert.True(u.Psnr >= 55, $"picture at {u} below 55 dB against the captured frame: not the capture's own image?\n{log}");
-            // Bytes: each frame shown cost about its captured JPEG (+ the rectangle's few header bytes).
-            double perFrame = BytesPerScrolledFrame(updates), capturedPerFrame = (double)captured / ScrollFrames;
-            output.WriteLine($"Tight JPEG q8 while scrolling: {perFrame / 1024:F0} KiB per frame shown, captured JPEGs {capturedPerFrame / 1024:F0} KiB; " +
-                $"lowest PSNR {updates.Skip(first).Take(still - first + 1).Min(u => u.Psnr):F1} dB against an accurate decode");
-            Assert.True(perFrame <= 1.1 * capturedPerFrame, $"{perFrame / 1024:F0} KiB per frame shown, captured {capturedPerFrame / 1024:F0} KiB:\n{log}");
-            // Still: the picture stays that frame (the lossless refresh sends the server's own decode of it).
-            Assert.True(updates[^1].Frame == ScrollFrames && updates[^1].Psnr >= 40, $"last picture {updates[^1]}:\n{log}");
+            Assert.Contains("captured frames go to viewers as they are, undecoded", server.Output, StringComparison.Ordinal);
+            for (int v = 0; v < viewers.Count; v++)
+            {
+                var (updates, run) = viewers[v];
+                Assert.True(run.Process.ExitCode == 0, run.ToString());
+                string log = $"viewer {v}:\n" + string.Join("\n", updates) + "\n" + server.Describe();
+                int first = updates.FindIndex(u => u.Frame >= 1), still = updates.FindIndex(u => u.Frame == ScrollFrames);
+                Assert.True(first > 0 && still > first, "the viewer did not follow the scroll: " + log);
+                foreach (Update u in updates.Skip(first).Take(still - first + 1))
+                    Assert.True(u.Psnr >= 55, $"picture at {u} below 55 dB against the captured frame: not the capture's own image?\n{log}");
+                // Bytes: each frame shown cost about its captured JPEG (+ the rectangle's few header bytes).
+                double perFrame = BytesPerScrolledFrame(updates), capturedPerFrame = (double)captured / ScrollFrames;
+                output.WriteLine($"viewer {v}, Tight JPEG q8 while scrolling: {perFrame / 1024:F0} KiB per frame shown, captured JPEGs {capturedPerFrame / 1024:F0} KiB; " +
+                    $"lowest PSNR {updates.Skip(first).Take(still - first + 1).Min(u => u.Psnr):F1} dB against an accurate decode");
+                Assert.True(perFrame <= 1.1 * capturedPerFrame, $"{perFrame / 1024:F0} KiB per frame shown, captured {capturedPerFrame / 1024:F0} KiB:\n{log}");
+                // Still: the picture stays that frame (the lossless refresh sends the server's own decode of it).
+                Assert.True(updates[^1].Frame == ScrollFrames && updates[^1].Psnr >= 40, $"last picture {updates[^1]}:\n{log}");
+            }
         }
     }
 

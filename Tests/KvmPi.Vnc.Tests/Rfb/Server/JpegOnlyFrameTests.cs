@@ -145,6 +145,61 @@ public class JpegOnlyFrameTests
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>
+    /// Several viewers are sent each image from the one copy they share, straight to their connections (no copy per
+    /// viewer): every viewer gets every image intact, including images of other lengths and images published while
+    /// another viewer has not read the previous one yet.
+    /// </summary>
+    [Fact]
+    public async Task EveryViewerIsSentEachCapturedImageIntactFromTheSharedCopy()
+    {
+        byte[] grey = Grey();
+        RfbServer server = NewServer(grey);
+        var viewers = new List<(Viewer Viewer, Stream Client, Task Serving)>();
+        for (int i = 0; i < 3; i++)
+        {
+            var (_, viewer, client, serving) = await ConnectAsync(server, 7, -24);
+            await viewer.RequestAsync(incremental: false);
+            await viewer.ReadUpdateAsync();
+            viewers.Add((viewer, client, serving));
+        }
+
+        byte[] gradient = TestJpegEncoder.Gradient(W, H);
+        byte[][] images =
+        [
+            gradient,
+            TestJpegEncoder.Encode(WithOneTile(grey, 200, 30, 30), W, H, 85, 1),
+            TestJpegEncoder.Encode(TestJpegEncoder.SolidBgrx(W, H, 10, 200, 10), W, H, 95, 1),
+            gradient,
+        ];
+        foreach (byte[] image in images)
+        {
+            foreach (var v in viewers) await v.Viewer.RequestAsync(incremental: true);
+            Assert.True(await OfferUntilTakenAsync(server, image));
+            foreach (var v in viewers)
+            {
+                TightRect only = Assert.Single(await v.Viewer.ReadUpdateAsync());
+                Assert.Equal((0, 0, W, H), (only.X, only.Y, only.Width, only.Height));
+                Assert.Equal(image, only.Jpeg);
+            }
+        }
+
+        // The last viewer reads late: two images are published meanwhile (it asked for updates continuously).
+        var late = viewers[^1];
+        await late.Viewer.RequestAsync(incremental: true);
+        Assert.True(await OfferUntilTakenAsync(server, images[1]));
+        Assert.Equal(images[1], Assert.Single(await late.Viewer.ReadUpdateAsync()).Jpeg);
+        await late.Viewer.RequestAsync(incremental: true);
+        Assert.True(await OfferUntilTakenAsync(server, images[2]));
+        Assert.Equal(images[2], Assert.Single(await late.Viewer.ReadUpdateAsync()).Jpeg);
+
+        foreach (var v in viewers)
+        {
+            v.Client.Dispose();
+            await v.Serving.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
     [Fact]
     public async Task TheSameImageDecodedAfterwardsSendsOnlyWhatChangedSinceThePixels()
     {

@@ -5,6 +5,7 @@ using KvmPi.Vnc.Rfb;
 using KvmPi.Vnc.Rfb.Server;
 using KvmPi.Vnc.Tests.Rfb.Encoding;
 using KvmPi.Vnc.Tests.Rfb.Updates;
+using KvmPi.Vnc.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KvmPi.Vnc.Tests.Rfb.Server;
@@ -46,7 +47,8 @@ public sealed class UpdatePathAllocationTests
         var data = new TheoryData<string, bool, int>();
         // Not yet: Raw (about 70 bytes a frame with one viewer, not found yet) and TightPNG (a new deflate state
         // per PNG image): see docs/performance.md.
-        foreach (string encoding in (string[])["Hextile", "ZRLE", "TightLossless", "TightJPEG", "CopyRect+ZRLE", "CopyRect+TightJPEG"])
+        // TightJPEG-PassThrough: the frames are published as the capture's JPEG alone (RfbServer.TryPublishJpegOnly).
+        foreach (string encoding in (string[])["Hextile", "ZRLE", "TightLossless", "TightJPEG", "TightJPEG-PassThrough", "CopyRect+ZRLE", "CopyRect+TightJPEG"])
         {
             data.Add(encoding, false, 1);   // one request per update
             data.Add(encoding, true, 1);    // continuous updates and fences
@@ -64,7 +66,7 @@ public sealed class UpdatePathAllocationTests
             "Hextile" => [Hextile],
             "ZRLE" => [Zrle],
             "TightLossless" => [Tight, Compress3],
-            "TightJPEG" => [Tight, Compress3, Quality8],
+            "TightJPEG" or "TightJPEG-PassThrough" => [Tight, Compress3, Quality8],
             "TightPNG" => [TightPng, Quality8],
             "CopyRect+ZRLE" => [CopyRect, Zrle],
             "CopyRect+TightJPEG" => [CopyRect, Tight, Compress3, Quality8],
@@ -96,6 +98,8 @@ public sealed class UpdatePathAllocationTests
     public async Task SteadyStateUpdatesAllocateNothing(string encoding, bool continuous, int viewerCount)
     {
         byte[][] frames = Frames(scrolling: encoding.StartsWith("CopyRect", StringComparison.Ordinal));
+        byte[][]? jpegs = encoding.EndsWith("PassThrough", StringComparison.Ordinal)
+            ? [.. frames.Select(f => TestJpegEncoder.Encode(f, W, H, 85, 1))] : null;
         var server = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H }, new NullDesktop(), NullLoggerFactory.Instance);
         server.PublishFrame(frames[0], W, H, W * 4);
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -108,16 +112,19 @@ public sealed class UpdatePathAllocationTests
         try
         {
             int next = 0;
-            for (int i = 0; i < WarmUpFrames; i++) PublishAndWait(server, frames, ref next, viewers);
+            for (int i = 0; i < WarmUpFrames; i++) PublishAndWait(server, frames, jpegs, ref next, viewers);
 
             long least = long.MaxValue;
+            int published = 0, jpegOnly = 0;
             for (int round = 0; round < 5 && least > AllowedPerRound; round++)
             {
                 long before = GC.GetTotalAllocatedBytes(precise: true) - ViewersAllocated(viewers);
-                for (int i = 0; i < FramesPerRound; i++) PublishAndWait(server, frames, ref next, viewers);
+                for (int i = 0; i < FramesPerRound; i++, published++)
+                    if (PublishAndWait(server, frames, jpegs, ref next, viewers)) jpegOnly++;
                 least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - ViewersAllocated(viewers) - before);
             }
             Assert.True(least <= AllowedPerRound, $"{encoding}: {least} bytes allocated for {FramesPerRound} frames to {viewerCount} viewer(s)");
+            if (jpegs is not null) Assert.Equal(published, jpegOnly);   // every measured frame went as the capture's image
             foreach (FramingViewer v in viewers) Assert.Null(v.Failure);
         }
         finally
@@ -136,12 +143,16 @@ public sealed class UpdatePathAllocationTests
         return sum;
     }
 
-    /// <summary>Publishes the next frame and waits until every viewer has read an update since (no allocation here either).</summary>
-    private static void PublishAndWait(RfbServer server, byte[][] frames, ref int next, FramingViewer[] viewers)
+    /// <summary>
+    /// Publishes the next frame (as its JPEG alone when <paramref name="jpegs"/> are given and the viewers take it) and
+    /// waits until every viewer has read an update since (no allocation here either).
+    /// </summary>
+    private static bool PublishAndWait(RfbServer server, byte[][] frames, byte[][]? jpegs, ref int next, FramingViewer[] viewers)
     {
         Span<long> seen = stackalloc long[viewers.Length];
         for (int i = 0; i < viewers.Length; i++) seen[i] = viewers[i].Updates;
-        server.PublishFrame(frames[next], W, H, W * 4);
+        bool jpegOnly = jpegs is not null && server.TryPublishJpegOnly(jpegs[next], W, H, 1.0);
+        if (!jpegOnly) server.PublishFrame(frames[next], W, H, W * 4, jpegs is null ? default : jpegs[next]);
         next = (next + 1) % frames.Length;
         long deadline = Environment.TickCount64 + 20_000;
         for (int i = 0; i < viewers.Length; i++)
@@ -153,6 +164,7 @@ public sealed class UpdatePathAllocationTests
                 Thread.Sleep(1);
             }
         }
+        return jpegOnly;
     }
 
     private static async Task AcceptAsync(TcpListener listener, RfbServer server, CancellationToken cancellationToken)

@@ -196,4 +196,61 @@ public sealed class FramebufferTests
             }
         }));
     }
+
+    [Fact]
+    public void AnAcquiredSourceImageKeepsItsBytesWhileNewerOnesAreRecorded()
+    {
+        var fb = new Framebuffer(64, 64);
+        byte[] a = [1, 2, 3, 4], b = [5, 6, 7], c = [8, 9];
+        Assert.Null(fb.AcquireSourceJpeg(out _));
+
+        fb.SetSourceJpeg(a);
+        SourceImage held = fb.AcquireSourceJpeg(out bool ahead)!;
+        Assert.False(ahead);
+        Assert.Equal(a, held.Span.ToArray());
+
+        // A viewer still writing the first image: the next ones must not overwrite it.
+        fb.SetSourceAhead(b);
+        SourceImage second = fb.AcquireSourceJpeg(out ahead)!;
+        Assert.True(ahead);
+        Assert.NotSame(held, second);
+        Assert.Equal(b, second.Span.ToArray());
+        second.Release();
+        fb.SetSourceAhead(c);   // nobody holds the current one: refilled in place
+        Assert.Equal(a, held.Span.ToArray());
+        SourceImage third = fb.AcquireSourceJpeg(out _)!;
+        Assert.Same(second, third);
+        Assert.Equal(c, third.Span.ToArray());
+        third.Release();
+
+        held.Release();
+        Assert.Throws<InvalidOperationException>(held.Release);
+        fb.SetSourceJpeg([]);
+        Assert.Null(fb.AcquireSourceJpeg(out _));
+        Assert.Equal(0, fb.SourceJpegLength);
+    }
+
+    [Fact]
+    public void SharingSourceImagesAllocatesNothingOnceSparesExist()
+    {
+        var fb = new Framebuffer(64, 64);
+        byte[] jpeg = new byte[200_000];
+        new Random(3).NextBytes(jpeg);
+        void Round()
+        {
+            // A frame recorded while a viewer still sends the previous one, then both let go.
+            SourceImage old = fb.AcquireSourceJpeg(out _)!;
+            fb.SetSourceAhead(jpeg);
+            SourceImage current = fb.AcquireSourceJpeg(out _)!;
+            if (current.Length != jpeg.Length || current == old) throw new InvalidOperationException("not the new image");
+            old.Release();
+            current.Release();
+        }
+        fb.SetSourceJpeg(jpeg);
+        for (int i = 0; i < 4; i++) Round();
+        Assert.Equal(0, Allocations.LeastOverRounds(() =>
+        {
+            for (int i = 0; i < 100; i++) Round();
+        }));
+    }
 }
