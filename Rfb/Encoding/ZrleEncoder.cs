@@ -126,11 +126,13 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
     /// compresses ZRLE at zlib's default level 6 (lazy matching); zlib-ng's 4–6 use its faster "medium" strategy,
     /// 5–8 % larger on the load tool's captured desktop, and its 7–9 lazy matching, where only 9 matches zlib's 6
     /// in bytes (captured video −5 %, typing −4 % against zlib-ng's 6, for about 1.5× its encoding time). So levels
-    /// from 3 up get 9, level 2 gets 6. zlib-ng's 1 ("quick") compresses worse than its 2 and is skipped.
+    /// from 2 up get 9: large rectangles of raw tiles, where 9's time would show, go through PixelDeflater in a
+    /// session, and what is left at this level is small updates (typing: 1373 → 1288 B/update at level 2 in
+    /// <c>loadtest bytes</c>), where 9 costs microseconds. zlib-ng's 1 ("quick") compresses worse than its 2 and is skipped.
     /// </summary>
     public static int ZlibLevelFor(int compressLevel) => ZlibLevels[compressLevel < 0 ? 2 : Math.Min(compressLevel, 9)];
 
-    private static ReadOnlySpan<byte> ZlibLevels => [2, 2, 6, 9, 9, 9, 9, 9, 9, 9];
+    private static ReadOnlySpan<byte> ZlibLevels => [2, 2, 9, 9, 9, 9, 9, 9, 9, 9];
 
     /// <summary>
     /// The zlib level for large rectangles of mostly non-raw tiles (captured text: plain RLE and palette tiles) at a
