@@ -58,6 +58,7 @@ internal static class DeflateTables
     }
 
     /// <summary>Distance code (0..29) for distance − 1 (0..32767).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int DistanceCode(int distanceMinusOne) =>
         distanceMinusOne < 256 ? DistanceCodeOf[distanceMinusOne] : DistanceCodeOf[256 + (distanceMinusOne >> 7)];
 

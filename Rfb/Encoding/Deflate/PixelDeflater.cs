@@ -230,9 +230,11 @@ public sealed class PixelDeflater
                 continue;
             }
 
-            Unsafe.Add(ref symbols, count++) = 0x8000_0000u | ((uint)(bestDistance - 1) << 8) | (uint)(bestLength - MinMatch);
+            // A match: bit 31 set, distance code in bits 23..27, distance − 1 in bits 8..22, length − 3 in bits 0..7.
+            int distanceCode = DeflateTables.DistanceCode(bestDistance - 1);
+            Unsafe.Add(ref symbols, count++) = 0x8000_0000u | ((uint)distanceCode << 23) | ((uint)(bestDistance - 1) << 8) | (uint)(bestLength - MinMatch);
             Unsafe.Add(ref literalFrequency, 257 + DeflateTables.LengthCode[bestLength - MinMatch])++;
-            Unsafe.Add(ref distanceFrequency, DeflateTables.DistanceCode(bestDistance - 1))++;
+            Unsafe.Add(ref distanceFrequency, distanceCode)++;
             if (bestLength <= ShortMatchInsert)
             {
                 int last = Math.Min(i + bestLength, hashEnd);
@@ -405,7 +407,7 @@ public sealed class PixelDeflater
                 pending += lengthCount[length];
                 Flush(ref output, ref at, ref bits, ref pending);
                 int distance = (int)((s >> 8) & 0x7FFF);
-                int dc = DeflateTables.DistanceCode(distance);
+                int dc = (int)((s >> 23) & 0x1F);
                 int codeLength = distanceLengths[dc];
                 bits |= (ulong)(distanceCodes[dc] | ((uint)(distance - DeflateTables.DistanceBase[dc]) << codeLength)) << pending;
                 pending += codeLength + DeflateTables.DistanceExtra[dc];
