@@ -57,7 +57,7 @@ public sealed class TurboJpegDecoderTests
     public void SteadyStateDecodingAndSplittingAllocateNothing()
     {
         byte[] a = TestJpegEncoder.Gradient(320, 240), b = TestJpegEncoder.Solid(320, 240, 1, 2, 3);
-        byte[] stream = [.. a, .. b, .. a, .. b];
+        byte[] stream = [.. a, .. b, .. a, .. b, .. a, .. b, .. a, .. b, .. a, .. b, .. a, .. b, .. a, .. b];
         using var decoder = new TurboJpegDecoder();
         using var reader = new MjpegStreamReader(new MemoryStream(stream));
         for (int warmUp = 0; warmUp < 2; warmUp++)
@@ -66,13 +66,17 @@ public sealed class TurboJpegDecoderTests
             decoder.Decode(jpeg);
         }
 
-        int good = 0; // counted, not asserted, inside the measurement: Assert itself allocates
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 2; i++)
-            if (reader.ReadNext(out ReadOnlySpan<byte> jpeg) == MjpegReadResult.Frame && decoder.Decode(jpeg) == JpegDecodeResult.Decoded)
-                good++;
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(2, good);
+        // Counted, not asserted, inside the measurement (Assert itself allocates); the least over rounds, so a one-off
+        // allocation of the runtime on this thread (tiering) does not count: it failed a CI run once with 2288 B.
+        int good = 0, rounds = 0;
+        long allocated = Allocations.LeastOverRounds(() =>
+        {
+            rounds++;
+            for (int i = 0; i < 2; i++)
+                if (reader.ReadNext(out ReadOnlySpan<byte> jpeg) == MjpegReadResult.Frame && decoder.Decode(jpeg) == JpegDecodeResult.Decoded)
+                    good++;
+        });
+        Assert.Equal(2 * rounds, good);
         Assert.Equal(0, allocated);
     }
 
