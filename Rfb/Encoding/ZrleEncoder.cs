@@ -246,7 +246,6 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
         _switchVotes += tiles;
         if (_switchVotes < SwitchTiles) return;
         _switchVotes = 0;
-        _sink.SetLength(0);
         if (wanted == PixelLevel)
         {
             // PixelDeflater continues the stream (or starts it, header and all) with no history of its own.

@@ -178,7 +178,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
                 GradientFilter(data, width, height);
                 // Residuals of smooth video: byte runs matter, repeats from elsewhere do not (loadtest bytes, captured
                 // video: 944,069 B/update so, 1,008,355 with one chain candidate, zlib-ng 2 933,966 in more time).
-                WriteBasic(stream, FilterGradient, ReadOnlySpan<byte>.Empty, data, 1, width * tp, output, chain: 0);
+                WriteBasic(stream, FilterGradient, ReadOnlySpan<byte>.Empty, data, 1, width * tp, output, chain: 0, skipWithinPixel: false);
             }
             else
             {
@@ -439,7 +439,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
     /// gradient), then the data raw (under 12 bytes) or as compact length + a sync-flushed piece of the stream.
     /// </summary>
     private void WriteBasic(int stream, byte filter, ReadOnlySpan<byte> paletteHeader, ReadOnlySpan<byte> data,
-        int pixelBytes, int rowBytes, IBufferWriter<byte> output, int chain = PixelDeflater.MaxChain)
+        int pixelBytes, int rowBytes, IBufferWriter<byte> output, int chain = PixelDeflater.MaxChain, bool skipWithinPixel = true)
     {
         Span<byte> head = output.GetSpan(2 + paletteHeader.Length);
         head[0] = Control((byte)((stream << 4) | (filter == FilterNone ? 0 : 0x40)));
@@ -463,7 +463,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
         ReadOnlySpan<byte> compressed;
         if (TightLevels.UsesPixelDeflater(stream, level))
         {
-            compressed = (_pixelStreams[stream] ??= new PixelDeflater()).Compress(data, pixelBytes, rowBytes, chain, skipWithinPixel: chain > 0);
+            compressed = (_pixelStreams[stream] ??= new PixelDeflater()).Compress(data, pixelBytes, rowBytes, chain, skipWithinPixel);
         }
         else
         {
