@@ -87,7 +87,7 @@ internal static class SnapshotCommand
     /// <summary>A tightly packed BGRX frame as a lossless RGB PNG, through the same writer TightPNG uses.</summary>
     internal static byte[] EncodePng(byte[] bgrx, int width, int height)
     {
-        using var writer = new PngWriter();
+        var writer = new PngWriter();
         return writer.Encode(MemoryMarshal.Cast<byte, uint>(bgrx.AsSpan(0, width * height * 4)), width, height, PixelFormat.Bgrx32, 9).ToArray();
     }
 

@@ -114,6 +114,30 @@ public sealed class PixelDeflater
         return _out.Written;
     }
 
+    /// <summary>
+    /// Ends the stream after the last <see cref="Compress"/> (as zlib's Z_FINISH after a sync flush): a final, empty
+    /// fixed-code block and the zlib trailer, the Adler-32 of all the stream's uncompressed bytes, which the caller
+    /// keeps (<see cref="Adler32"/>). A PNG's IDAT needs such a complete stream. The deflater is then
+    /// <see cref="Reset"/>: the next call begins a new stream. The returned bytes stay valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<byte> Finish(uint adler32)
+    {
+        _out.Clear();
+        if (!_headerWritten)
+        {
+            _out.EnsureRoom(16);
+            _out.WriteBytes([0x78, 0x01]);   // nothing compressed yet: the stream still needs its header
+        }
+
+        _out.EnsureRoom(64);
+        _out.Write(0b011, 3);   // BFINAL 1, BTYPE 01
+        _out.Write(0, 7);       // end of block: symbol 256 is seven zero bits in the fixed code
+        _out.AlignToByte();
+        _out.WriteBytes([(byte)(adler32 >> 24), (byte)(adler32 >> 16), (byte)(adler32 >> 8), (byte)adler32]);
+        Reset();
+        return _out.Written;
+    }
+
     /// <summary>Keeps the last 32 KiB as history at the front of the buffer, appends the data, returns where it starts.</summary>
     private int Append(ReadOnlySpan<byte> data)
     {

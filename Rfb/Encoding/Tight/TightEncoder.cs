@@ -523,7 +523,6 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
         _disposed = true;
         foreach (ZLibStream? s in _streams) s?.Dispose();
         _sink.Dispose();
-        _pngWriter?.Dispose();
         _jpeg?.Dispose();
     }
 }
