@@ -46,9 +46,7 @@ public sealed class UpdatePathAllocationTests
     {
         var data = new TheoryData<string, bool, int>();
         // TightJPEG-PassThrough: the frames are published as the capture's JPEG alone (RfbServer.TryPublishJpegOnly).
-        // Not yet: Raw (about 70 bytes a frame with one request per update, not with continuous updates): see
-        // docs/performance.md.
-        foreach (string encoding in (string[])["TightPNG", "Hextile", "ZRLE", "TightLossless", "TightJPEG", "TightJPEG-PassThrough", "CopyRect+ZRLE", "CopyRect+TightJPEG"])
+        foreach (string encoding in (string[])["Raw", "TightPNG", "Hextile", "ZRLE", "TightLossless", "TightJPEG", "TightJPEG-PassThrough", "CopyRect+ZRLE", "CopyRect+TightJPEG"])
         {
             data.Add(encoding, false, 1);   // one request per update
             data.Add(encoding, true, 1);    // continuous updates and fences
@@ -175,6 +173,7 @@ public sealed class UpdatePathAllocationTests
             while (true)
             {
                 Socket socket = await listener.AcceptSocketAsync(cancellationToken);
+                socket.NoDelay = true;   // as the server's own listener (TcpRfbListener) sets it
                 serving.Add(server.RunConnectionAsync(new NetworkStream(socket, ownsSocket: true), socket.RemoteEndPoint, cancellationToken));
             }
         }
