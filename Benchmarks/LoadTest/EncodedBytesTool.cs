@@ -19,7 +19,8 @@ namespace KvmPi.Vnc.Benchmarks.LoadTest;
 /// frame in eight). Updates are cut as a session cuts them (TileSet.TakeRects; ZRLE pieces of at most 2048 × 64,
 /// Tight through TightUpdateWriter) and counted with their FramebufferUpdate and rectangle headers; the first
 /// (full) frame is not counted. The viewer format is 32-bpp little-endian RGB, compression level 3, as in
-/// <c>compare</c>. Figures only: nothing is asserted.
+/// <c>compare</c>. Also each encoder's CPU time per update (this thread's, so other work on the machine matters less
+/// than to wall time): a quick look at encoding cost alone, without the server around it. Figures only: nothing is asserted.
 /// </summary>
 internal static class EncodedBytesTool
 {
@@ -28,22 +29,26 @@ internal static class EncodedBytesTool
     public static int Run(string[] contents, int step, int? frames, int compressLevel)
     {
         var table = new StringBuilder();
-        table.AppendLine(CultureInfo.InvariantCulture, $"| content | every | ZRLE B/update | Tight lossless B/update | Tight JPEG q8 B/update | updates |");
-        table.AppendLine("|---|---:|---:|---:|---:|---:|");
+        table.AppendLine(CultureInfo.InvariantCulture, $"| content | every | ZRLE B/update | Tight lossless B/update | Tight JPEG q8 B/update | updates | ZRLE ms/update | Tight lossless ms/update | Tight JPEG q8 ms/update |");
+        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (string content in contents)
         {
             int n = frames ?? content switch { "typing" => 240, "video" => 110, _ => 60 };
             string path = ContentGenerator.Get(content, n);
-            (long zrle, long lossless, long jpeg, int updates) = Measure(path, step, compressLevel);
+            EncodedFigures f = Measure(path, step, compressLevel);
+            double u = f.Updates;
             table.AppendLine(CultureInfo.InvariantCulture,
-                $"| {content} | {step} | {zrle / (double)updates:F0} | {lossless / (double)updates:F0} | {jpeg / (double)updates:F0} | {updates} |");
+                $"| {content} | {step} | {f.Zrle / u:F0} | {f.Lossless / u:F0} | {f.Jpeg / u:F0} | {f.Updates} | {f.ZrleTime.TotalMilliseconds / u:F2} | {f.LosslessTime.TotalMilliseconds / u:F2} | {f.JpegTime.TotalMilliseconds / u:F2} |");
         }
 
         Console.WriteLine(table);
         return 0;
     }
 
-    private static (long Zrle, long Lossless, long Jpeg, int Updates) Measure(string path, int step, int compressLevel)
+    private readonly record struct EncodedFigures(long Zrle, long Lossless, long Jpeg, int Updates,
+        TimeSpan ZrleTime, TimeSpan LosslessTime, TimeSpan JpegTime);
+
+    private static EncodedFigures Measure(string path, int step, int compressLevel)
     {
         byte[] file = File.ReadAllBytes(path);
         using var decoder = new TurboJpegDecoder();
@@ -60,6 +65,7 @@ internal static class EncodedBytesTool
         var pieces = new List<Rect>();
         uint[] scratch = new uint[2048 * 64];
         long zBytes = 0, tBytes = 0, jBytes = 0;
+        TimeSpan zTime = default, tTime = default, jTime = default;
         int updates = 0, frame = 0, offset = 0;
         while (offset < file.Length)
         {
@@ -85,7 +91,9 @@ internal static class EncodedBytesTool
             dirty.TakeRects(new Rect(0, 0, fb.Width, fb.Height), fb.Width, fb.Height, rects);
             if (rects.Count == 0) continue;
 
+            bool counted = !first;
             long before = sink.Written;
+            TimeSpan t0 = ThreadCpuClock.Now();
             pieces.Clear();
             foreach (Rect r in rects) Split(r, pieces);
             foreach (Rect p in pieces)
@@ -94,24 +102,31 @@ internal static class EncodedBytesTool
                 fb.ReadPixels(p, translator, px);
                 zrle.Encode(px, p.Width, p.Height, Format, sink);
             }
+            TimeSpan t1 = ThreadCpuClock.Now();
             long z = sink.Written - before + 4 + 12L * pieces.Count;
 
             before = sink.Written;
-            int count = losslessWriter.Write(fb, rects, translator, lossless, lossless: false, lossy!, sink);
+
+            losslessWriter.Write(fb, rects, translator, lossless, lossless: false, lossy!, sink);
+            TimeSpan t2 = ThreadCpuClock.Now();
             long t = sink.Written - before + 4;
 
             before = sink.Written;
-            count = jpegWriter.Write(fb, rects, translator, q8, lossless: false, lossy!, sink);
+
+            jpegWriter.Write(fb, rects, translator, q8, lossless: false, lossy!, sink);
+            TimeSpan t3 = ThreadCpuClock.Now();
             long j = sink.Written - before + 4;
-            _ = count;
             if (first) continue;
+            zTime += t1 - t0;
+            tTime += t2 - t1;
+            jTime += t3 - t2;
             zBytes += z;
             tBytes += t;
             jBytes += j;
             updates++;
         }
 
-        return (zBytes, tBytes, jBytes, Math.Max(1, updates));
+        return new EncodedFigures(zBytes, tBytes, jBytes, Math.Max(1, updates), zTime, tTime, jTime);
     }
 
     /// <summary>As ClientSession cuts Raw/Hextile/ZRLE rectangles: at most 2048 wide and 2048 × 64 pixels.</summary>
