@@ -42,6 +42,7 @@ internal sealed class TightUpdateWriter : IDisposable
 
     private readonly TightEncoder _encoder;
     private readonly uint[] _piece = new uint[TightEncoder.MaxArea];
+    private uint[]? _tile, _run;   // a tile, and neighbouring full-colour tiles, of _piece (WriteLosslessTiles)
     private readonly TileKind[] _kinds = new TileKind[Tiles];
     private readonly uint[] _solidColour = new uint[Tiles];
     private readonly uint[] _colourKeys = new uint[256];
@@ -257,11 +258,7 @@ internal sealed class TightUpdateWriter : IDisposable
             framebuffer.ReadPixels(piece, translator, px);
             if (piece.Width > T && _encoder.Encoding == EncodingType.Tight && !_encoder.FitsPalette(px))
             {
-                // Over 256 colours together (a gradient wallpaper beside a window, say) but tiles one by one mostly
-                // fit a palette: a byte a pixel instead of three is worth 12 bytes of rectangle header a tile.
-                for (int tx = piece.X; tx < piece.Right; tx += T)
-                    count += WriteLosslessPiece(framebuffer, new Rect(tx, piece.Y, Math.Min(T, piece.Right - tx), piece.Height),
-                        translator, lossy, output);
+                count += WriteLosslessTiles(framebuffer, piece, px, translator.Format, lossy, output);
                 continue;
             }
 
@@ -272,13 +269,48 @@ internal sealed class TightUpdateWriter : IDisposable
         return count;
     }
 
-    private int WriteLosslessPiece(Framebuffer framebuffer, Rect piece, PixelTranslator translator, TileSet lossy,
-        IBufferWriter<byte> output)
+    /// <summary>
+    /// A piece of over 256 colours whose tiles one by one may fit a palette (a gradient wallpaper beside a window,
+    /// say): a byte a pixel instead of three is worth 12 bytes of rectangle header a tile. Neighbouring tiles that
+    /// do not fit go together as one full-colour rectangle: on captured (JPEG-noisy) screens that is most of them,
+    /// and one deflate block per tile cost a Huffman code and its header each (a third of lossless Tight's CPU on
+    /// the load tool's captured scrolling, and more bytes).
+    /// </summary>
+    private int WriteLosslessTiles(Framebuffer framebuffer, Rect piece, ReadOnlySpan<uint> px, PixelFormat format,
+        TileSet lossy, IBufferWriter<byte> output)
     {
-        Span<uint> px = _piece.AsSpan(0, piece.Width * piece.Height);
-        framebuffer.ReadPixels(piece, translator, px);
-        WriteEncoded(px, piece, translator.Format, framebuffer, lossy, output);
+        _tile ??= new uint[T * T];
+        _run ??= new uint[TightEncoder.MaxArea];
+        int count = 0, runStart = piece.X;
+        for (int tx = piece.X; tx < piece.Right; tx += T)
+        {
+            int tw = Math.Min(T, piece.Right - tx);
+            Span<uint> tile = _tile.AsSpan(0, tw * piece.Height);
+            CopyColumns(px, piece.Width, tx - piece.X, tw, piece.Height, tile);
+            if (!_encoder.FitsPalette(tile)) continue;
+            count += WriteColumns(framebuffer, piece, px, runStart, tx, format, lossy, output);
+            WriteEncoded(tile, new Rect(tx, piece.Y, tw, piece.Height), format, framebuffer, lossy, output);
+            count++;
+            runStart = tx + tw;
+        }
+
+        return count + WriteColumns(framebuffer, piece, px, runStart, piece.Right, format, lossy, output);
+    }
+
+    /// <summary>Columns <paramref name="from"/>..<paramref name="to"/> of the piece as one rectangle (none when empty).</summary>
+    private int WriteColumns(Framebuffer framebuffer, Rect piece, ReadOnlySpan<uint> px, int from, int to, PixelFormat format,
+        TileSet lossy, IBufferWriter<byte> output)
+    {
+        if (to <= from) return 0;
+        Span<uint> run = _run.AsSpan(0, (to - from) * piece.Height);
+        CopyColumns(px, piece.Width, from - piece.X, to - from, piece.Height, run);
+        WriteEncoded(run, new Rect(from, piece.Y, to - from, piece.Height), format, framebuffer, lossy, output);
         return 1;
+    }
+
+    private static void CopyColumns(ReadOnlySpan<uint> px, int width, int x, int w, int h, Span<uint> dst)
+    {
+        for (int y = 0; y < h; y++) px.Slice(y * width + x, w).CopyTo(dst.Slice(y * w, w));
     }
 
     private void WriteEncoded(ReadOnlySpan<uint> px, Rect piece, PixelFormat format, Framebuffer framebuffer, TileSet lossy,

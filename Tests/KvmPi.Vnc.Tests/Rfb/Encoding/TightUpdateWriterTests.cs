@@ -114,6 +114,44 @@ public sealed class TightUpdateWriterTests
     }
 
     [Fact]
+    public void NeighbouringFullColourTilesGoAsOneRectangleBesideAFewColourTile()
+    {
+        // One band, 320 wide: noise (two tiles), text of two colours (one tile), noise (two tiles). Over 256 colours
+        // together, so tile by tile: the two-colour text tile as mono, each pair of noisy neighbours as one rectangle.
+        const int w = 320, h = 64;
+        var rng = new Random(3);
+        var bgrx = new byte[w * h * 4];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int o = (y * w + x) * 4;
+                if (x is >= 128 and < 192)
+                {
+                    byte v = (x + y) % 5 == 0 ? (byte)20 : (byte)240;
+                    bgrx[o] = bgrx[o + 1] = bgrx[o + 2] = v;
+                }
+                else
+                {
+                    rng.NextBytes(bgrx.AsSpan(o, 3));
+                }
+            }
+        }
+
+        var fb = new Framebuffer(w, h);
+        fb.Update(bgrx, w * 4, new TileSet(fb.TileColumns, fb.TileRows));
+        using var writer = new TightUpdateWriter(png: false, jpeg: null);
+        using var decoder = new TightDecoder();
+        var output = new ArrayBufferWriter<byte>();
+        int n = writer.Write(fb, [new Rect(0, 0, w, h)], new PixelTranslator(Rgbx), TightSettings.From(false, 32, 3, -1, -1, -1),
+            false, new TileSet(fb.TileColumns, fb.TileRows), output);
+        var canvas = new uint[w * h];
+        var kinds = DecodeInto(output.WrittenSpan, n, canvas, w, Rgbx, decoder);
+        Assert.Equal(Expected(bgrx, Rgbx), canvas);
+        Assert.Equal([(new Rect(0, 0, 128, h), "copy"), (new Rect(128, 0, 64, h), "mono"), (new Rect(192, 0, 128, h), "copy")], kinds);
+    }
+
+    [Fact]
     public void PhotographicTilesGoAsJpegAndAreRememberedAsLossy()
     {
         byte[] bgrx = Desktop();
