@@ -143,8 +143,9 @@ public sealed class PixelTranslator
             destination[i] = Translate(source[i]);
     }
 
+    /// <summary>Bytes of <paramref name="v"/> picked by <paramref name="indices"/> (16 and above give 0): PSHUFB or TBL.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Shuffle(Vector128<byte> v, Vector128<byte> indices)
+    internal static Vector128<byte> Shuffle(Vector128<byte> v, Vector128<byte> indices)
     {
         if (Ssse3.IsSupported)
             return Ssse3.Shuffle(v, indices);
