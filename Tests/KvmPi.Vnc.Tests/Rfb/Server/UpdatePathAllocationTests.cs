@@ -17,7 +17,7 @@ public sealed class ProcessWideAllocations;
 /// <summary>
 /// The whole update path allocates nothing per frame in steady state: a real server over TCP, frames published,
 /// change detection, each encoding, the session's update loop, flow control and the socket, with a viewer asking for
-/// each update and with one taking continuous updates between fences (TigerVNC's way). The viewers allocate nothing themselves (<see cref="FramingViewer"/>), so
+/// each update and with one taking continuous updates between fences (TigerVNC's way), alone and three at once. The viewers allocate nothing themselves (<see cref="FramingViewer"/>), so
 /// what the process allocates while frames go out is the server's.
 /// </summary>
 [Collection(nameof(ProcessWideAllocations))]
@@ -50,8 +50,8 @@ public sealed class UpdatePathAllocationTests
         {
             data.Add(encoding, false, 1);   // one request per update
             data.Add(encoding, true, 1);    // continuous updates and fences
-            // Not yet with several viewers: now and then one of them gets no update for 20 s here, with or without
-            // the allocation fixes (see docs/performance.md); SharedEncodingCacheTests covers the shared encodings.
+            data.Add(encoding, false, 3);   // several viewers: shared encodings, and one viewer's sending for all
+            data.Add(encoding, true, 3);
         }
         return data;
     }
@@ -109,7 +109,11 @@ public sealed class UpdatePathAllocationTests
         for (int i = 0; i < viewerCount; i++) viewers[i] = new FramingViewer(port, W, H, continuous, Encodings(encoding, continuous));
         try
         {
-            int next = 0;
+            // Each viewer's first (full) update shows frames[0]; only then are frames published, starting with one
+            // that differs. A first frame equal to the server's would change nothing, and a viewer already served
+            // before it was published would wait for an update that never comes.
+            WaitForUpdates(viewers, new long[viewers.Length]);
+            int next = 1;
             for (int i = 0; i < WarmUpFrames; i++) PublishAndWait(server, frames, jpegs, ref next, viewers);
 
             long least = long.MaxValue;
@@ -152,17 +156,23 @@ public sealed class UpdatePathAllocationTests
         bool jpegOnly = jpegs is not null && server.TryPublishJpegOnly(jpegs[next], W, H, 1.0);
         if (!jpegOnly) server.PublishFrame(frames[next], W, H, W * 4, jpegs is null ? default : jpegs[next]);
         next = (next + 1) % frames.Length;
+        WaitForUpdates(viewers, seen);
+        return jpegOnly;
+    }
+
+    /// <summary>Until each viewer has had an update beyond the count in <paramref name="seen"/>.</summary>
+    private static void WaitForUpdates(FramingViewer[] viewers, ReadOnlySpan<long> seen)
+    {
         long deadline = Environment.TickCount64 + 20_000;
         for (int i = 0; i < viewers.Length; i++)
         {
             while (viewers[i].Updates == seen[i])
             {
                 if (viewers[i].Failure is { } failure) throw new InvalidOperationException("viewer stopped", failure);
-                if (Environment.TickCount64 > deadline) throw new TimeoutException("no update within 20 s");
+                if (Environment.TickCount64 > deadline) throw new TimeoutException($"viewer {i} of {viewers.Length}: no update within 20 s");
                 Thread.Sleep(1);
             }
         }
-        return jpegOnly;
     }
 
     private static async Task AcceptAsync(TcpListener listener, RfbServer server, CancellationToken cancellationToken)
