@@ -26,7 +26,6 @@ packages=(
   fonts-dejavu-core  # the load tool's terminal and editor text (Benchmarks/LoadTest)
   tesseract-ocr      # OCR of typed text
   tesseract-ocr-eng
-  x11-utils          # xdpyinfo: wait for Xvfb
   xauth
   qemu-system-x86    # Tests/vm: throwaway VM with the real kernel's USB gadget and V4L2 drivers
   busybox-static

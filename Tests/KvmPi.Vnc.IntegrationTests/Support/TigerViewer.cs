@@ -5,7 +5,7 @@ using System.Text;
 
 namespace KvmPi.Vnc.IntegrationTests.Support;
 
-/// <summary>A headless X display (Xvfb) on a free display number; killed on dispose.</summary>
+/// <summary>A headless X display (Xvfb) on a display number it chose itself; killed on dispose.</summary>
 public sealed class XvfbDisplay : IDisposable
 {
     private readonly Process _process;
@@ -21,37 +21,40 @@ public sealed class XvfbDisplay : IDisposable
 
     public Dictionary<string, string> Environment => new() { ["DISPLAY"] = Display };
 
+    /// <remarks>
+    /// Xvfb picks the display number itself (<c>-displayfd</c>: it binds the first free one and then writes its
+    /// number): choosing one here and polling it with xdpyinfo could race with another test's Xvfb on the same
+    /// number, and a viewer then lost its display when the other test ended.
+    /// </remarks>
     public static async Task<XvfbDisplay> StartAsync(int width = 1280, int height = 1024)
     {
-        Tools.Require("Xvfb", "xdpyinfo");
-        for (int attempt = 0; attempt < 10; attempt++)
+        Tools.Require("Xvfb");
+        var psi = new ProcessStartInfo("Xvfb")
         {
-            int n = Random.Shared.Next(100, 900);
-            if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}"))
-                continue;
-            var psi = new ProcessStartInfo("Xvfb")
-            {
-                UseShellExecute = false,
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            };
-            foreach (string a in new[] { ":" + n, "-screen", "0", $"{width}x{height}x24", "-nolisten", "tcp", "-noreset" })
-                psi.ArgumentList.Add(a);
-            var process = Process.Start(psi)!;
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-            var display = new XvfbDisplay(process, ":" + n);
-            var sw = Stopwatch.StartNew();
-            while (sw.Elapsed < TimeSpan.FromSeconds(15) && !process.HasExited)
-            {
-                var r = await ProcessRunner.RunAsync("xdpyinfo", ["-display", display.Display], TimeSpan.FromSeconds(10));
-                if (r.ExitCode == 0)
-                    return display;
-                await Task.Delay(100);
-            }
-            display.Dispose();
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        foreach (string a in new[] { "-displayfd", "1", "-screen", "0", $"{width}x{height}x24", "-nolisten", "tcp", "-noreset" })
+            psi.ArgumentList.Add(a);
+        var number = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errors = new StringBuilder();
+        var process = new Process { StartInfo = psi };
+        process.OutputDataReceived += (_, e) => { if (!string.IsNullOrWhiteSpace(e.Data)) number.TrySetResult(e.Data.Trim()); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (errors) errors.AppendLine(e.Data); };
+        process.Start();
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        Task done = await Task.WhenAny(number.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(15)));
+        if (done != number.Task || !int.TryParse(number.Task.Result, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+        {
+            try { process.Kill(); } catch (InvalidOperationException) { }
+            process.Dispose();
+            string why;
+            lock (errors) why = errors.ToString();
+            throw new InvalidOperationException("Xvfb did not start: " + why);
         }
-        throw new InvalidOperationException("could not start Xvfb on a free display");
+        return new XvfbDisplay(process, ":" + n.ToString(CultureInfo.InvariantCulture));
     }
 
     public Task<ProcessResult> RunAsync(string tool, params string[] args) =>

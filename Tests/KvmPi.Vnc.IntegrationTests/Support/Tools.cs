@@ -18,7 +18,6 @@ public static class Tools
         ["Xvfb"] = "xvfb",
         ["xtigervncviewer"] = "tigervnc-viewer",
         ["xdotool"] = "xdotool",
-        ["xdpyinfo"] = "x11-utils",
         ["import"] = "imagemagick",
         ["convert"] = "imagemagick",
         ["tesseract"] = "tesseract-ocr",
