@@ -159,6 +159,7 @@ public sealed class TightUpdateWriterTests
         using var writer = new TightUpdateWriter(png: false, new TurboJpegCompressor());
         using var decoder = new TightDecoder();
         var lossy = new TileSet(fb.TileColumns, fb.TileRows);
+        lossy.SetRect(new Rect(256, 0, 64, H));   // the photograph keeps changing: its tiles went as JPEG before
         var output = new ArrayBufferWriter<byte>();
         var settings = TightSettings.From(false, 32, -1, 9, -1, -1);
         int n = writer.Write(fb, [new Rect(0, 0, W, H)], new PixelTranslator(Rgbx), settings, false, lossy, output);
@@ -186,6 +187,28 @@ public sealed class TightUpdateWriterTests
         Assert.DoesNotContain(kinds, k => k.Kind == "jpeg");
         Assert.Equal(expected, canvas);
         Assert.True(lossy.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData(9, false)]   // quality 100: lossless costs at most 3× the JPEG
+    [InlineData(5, true)]    // quality 77: lossless costs more
+    public void PhotographChangedAfterStillnessGoesLosslessWhenThatCostsAtMostThreeJpegs(int quality, bool jpeg)
+    {
+        // The photograph's tiles are not lossy: it changed once after being still, and will likely stay so. JPEG
+        // would be followed by its lossless refresh; lossless at once costs less when it is at most 3× the JPEG.
+        byte[] bgrx = Desktop();
+        Framebuffer fb = Frame(bgrx);
+        using var writer = new TightUpdateWriter(png: false, new TurboJpegCompressor());
+        using var decoder = new TightDecoder();
+        var lossy = new TileSet(fb.TileColumns, fb.TileRows);
+        var output = new ArrayBufferWriter<byte>();
+        int n = writer.Write(fb, [new Rect(0, 0, W, H)], new PixelTranslator(Rgbx), TightSettings.From(false, 32, -1, quality, -1, -1),
+            false, lossy, output);
+        var canvas = new uint[W * H];
+        var kinds = DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder);
+        Assert.Equal(jpeg, kinds.Exists(k => k.Kind == "jpeg"));
+        Assert.Equal(jpeg, !lossy.IsEmpty);
+        if (!jpeg) Assert.Equal(Expected(bgrx, Rgbx), canvas);
     }
 
     [Theory]
