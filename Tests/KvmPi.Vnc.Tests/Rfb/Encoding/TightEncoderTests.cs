@@ -57,6 +57,35 @@ public sealed class TightEncoderTests : IDisposable
         Assert.Equal(length, TightDecoder.ReadCompactLength(b, ref at));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(64)]
+    [InlineData(341)]
+    public void GradientPredictionErrorIsTheSumOfEachBytesError(int width)
+    {
+        // Against the rfbproto definition, byte by byte: noise, and extremes that clamp the prediction both ways.
+        var rng = new Random(width);
+        foreach (int range in (int[])[256, 2])
+        {
+            var cur = new byte[width * 3];
+            var up = new byte[width * 3];
+            for (int i = 0; i < cur.Length; i++)
+            {
+                cur[i] = (byte)(range == 2 ? rng.Next(2) * 255 : rng.Next(256));
+                up[i] = (byte)(range == 2 ? rng.Next(2) * 255 : rng.Next(256));
+            }
+
+            int expected = 0;
+            for (int i = 3; i < cur.Length; i++)
+                expected += Math.Abs(cur[i] - Math.Clamp(cur[i - 3] + up[i] - up[i - 3], 0, 255));
+            Assert.Equal(expected, TightEncoder.PredictionError(cur, up));
+        }
+    }
+
     [Fact]
     public void FillIsOneTPixel()
     {
