@@ -197,18 +197,24 @@ public sealed class TightUpdateWriterTests
         // The photograph's tiles are not lossy: it changed once after being still, and will likely stay so. JPEG
         // would be followed by its lossless refresh; lossless at once costs less when it is at most 3× the JPEG.
         byte[] bgrx = Desktop();
+        var (kinds, canvas, lossy) = WriteOnceWithJpeg(bgrx, new Rect(0, 0, W, H), quality);
+        Assert.Equal(jpeg, kinds.Exists(k => k.Kind == "jpeg"));
+        Assert.Equal(jpeg, !lossy.IsEmpty);
+        if (!jpeg) Assert.Equal(Expected(bgrx, Rgbx), canvas);
+    }
+
+    /// <summary>One update of <paramref name="area"/> by a fresh JPEG-capable writer, decoded: the kinds, the canvas, the lossy tiles.</summary>
+    private static (List<(Rect Rect, string Kind)> Kinds, uint[] Canvas, TileSet Lossy) WriteOnceWithJpeg(byte[] bgrx, Rect area, int quality)
+    {
         Framebuffer fb = Frame(bgrx);
         using var writer = new TightUpdateWriter(png: false, new TurboJpegCompressor());
         using var decoder = new TightDecoder();
         var lossy = new TileSet(fb.TileColumns, fb.TileRows);
         var output = new ArrayBufferWriter<byte>();
-        int n = writer.Write(fb, [new Rect(0, 0, W, H)], new PixelTranslator(Rgbx), TightSettings.From(false, 32, -1, quality, -1, -1),
+        int n = writer.Write(fb, [area], new PixelTranslator(Rgbx), TightSettings.From(false, 32, -1, quality, -1, -1),
             false, lossy, output);
         var canvas = new uint[W * H];
-        var kinds = DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder);
-        Assert.Equal(jpeg, kinds.Exists(k => k.Kind == "jpeg"));
-        Assert.Equal(jpeg, !lossy.IsEmpty);
-        if (!jpeg) Assert.Equal(Expected(bgrx, Rgbx), canvas);
+        return (DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder), canvas, lossy);
     }
 
     [Theory]
@@ -217,16 +223,8 @@ public sealed class TightUpdateWriterTests
     public void SmallPhotographicUpdateGoesLosslessUnlessItsJpegIsMuchSmaller(int quality, bool jpeg)
     {
         byte[] bgrx = Desktop();
-        Framebuffer fb = Frame(bgrx);
-        using var writer = new TightUpdateWriter(png: false, new TurboJpegCompressor());
-        using var decoder = new TightDecoder();
-        var lossy = new TileSet(fb.TileColumns, fb.TileRows);
-        var output = new ArrayBufferWriter<byte>();
         var tile = new Rect(256, 64, 64, 64);   // one tile of the photograph: a typing-sized update
-        int n = writer.Write(fb, [tile], new PixelTranslator(Rgbx), TightSettings.From(false, 32, -1, quality, -1, -1),
-            false, lossy, output);
-        var canvas = new uint[W * H];
-        var kinds = DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder);
+        var (kinds, canvas, lossy) = WriteOnceWithJpeg(bgrx, tile, quality);
         Assert.Equal(jpeg, kinds.Exists(k => k.Kind == "jpeg"));
         Assert.Equal(jpeg, lossy.Contains(4, 1));
         if (jpeg) return;
