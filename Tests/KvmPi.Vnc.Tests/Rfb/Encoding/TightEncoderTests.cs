@@ -58,6 +58,36 @@ public sealed class TightEncoderTests : IDisposable
     }
 
     [Theory]
+    [InlineData(1, 3)]
+    [InlineData(6, 2)]
+    [InlineData(7, 4)]
+    [InlineData(64, 3)]
+    [InlineData(341, 5)]
+    public void GradientFilterGivesEachBytesResidual(int width, int height)
+    {
+        // Against the rfbproto definition on the original bytes: noise, and extremes that clamp both ways.
+        var rng = new Random(width * 31 + height);
+        foreach (bool extremes in (bool[])[false, true])
+        {
+            var rgb = new byte[width * 3 * height];
+            for (int i = 0; i < rgb.Length; i++) rgb[i] = (byte)(extremes ? rng.Next(2) * 255 : rng.Next(256));
+            int row = width * 3;
+            var expected = new byte[rgb.Length];
+            for (int y = 0; y < height; y++)
+                for (int i = 0; i < row; i++)
+                {
+                    int left = i >= 3 ? rgb[y * row + i - 3] : 0;
+                    int up = y > 0 ? rgb[(y - 1) * row + i] : 0;
+                    int corner = i >= 3 && y > 0 ? rgb[(y - 1) * row + i - 3] : 0;
+                    expected[y * row + i] = (byte)(rgb[y * row + i] - Math.Clamp(left + up - corner, 0, 255));
+                }
+
+            TightEncoder.GradientFilter(rgb, width, height);
+            Assert.Equal(expected, rgb);
+        }
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(5)]
