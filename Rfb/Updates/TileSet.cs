@@ -100,19 +100,6 @@ public sealed class TileSet
                 Set(c, r);
     }
 
-    /// <summary>Whether any tile that a pixel rectangle touches is marked.</summary>
-    public bool Intersects(Rect pixels)
-    {
-        pixels = pixels.Intersect(new Rect(0, 0, _columns * Framebuffer.TileSize, _rows * Framebuffer.TileSize));
-        if (pixels.IsEmpty) return false;
-        int c0 = pixels.X / Framebuffer.TileSize, r0 = pixels.Y / Framebuffer.TileSize;
-        int c1 = (pixels.Right - 1) / Framebuffer.TileSize, r1 = (pixels.Bottom - 1) / Framebuffer.TileSize;
-        for (int r = r0; r <= r1; r++)
-            for (int c = c0; c <= c1; c++)
-                if (Contains(c, r)) return true;
-        return false;
-    }
-
     /// <summary>Unmarks every tile lying wholly inside a pixel rectangle (clipped to the frame <paramref name="frameWidth"/> × <paramref name="frameHeight"/>).</summary>
     public void RemoveCovered(Rect pixels, int frameWidth, int frameHeight)
     {

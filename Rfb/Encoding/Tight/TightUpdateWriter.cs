@@ -63,14 +63,20 @@ internal sealed class TightUpdateWriter : IDisposable
     private const int SmallPhotoArea = 2 * T * T;
 
     /// <summary>
-    /// A larger photographic run gets the same trial when none of its tiles is lossy, i.e. it changed after a still
-    /// spell (a line of captured text cleared at once, a dialog opening): such a change is usually followed by
-    /// stillness, so JPEG would be followed by its lossless refresh. Runs of video are lossy from their second frame
-    /// on and go straight to JPEG. On the load tool's typing at quality 8, the cleared 640×64 line went as 13.8 KB of
-    /// JPEG plus 26.6 KB of refresh instead of 26.6 KB (2103 → 2012 B/update over the measured 8 s). At most
-    /// <see cref="TightEncoder.MaxArea"/>, which the trial encodes as one rectangle.
+    /// A larger photographic run gets the same trial when it changed after a still spell: none of its tiles changed
+    /// in the <see cref="StillUpdates"/> updates before (a line of captured text cleared at once, a dialog opening).
+    /// Such a change is usually followed by stillness, so JPEG would be followed by its lossless refresh; video and
+    /// scrolling change the same tiles update after update and go straight to JPEG. On the load tool's typing at
+    /// quality 8, the cleared 640×64 line went as 13.8 KB of JPEG plus 26.6 KB of refresh instead of 26.6 KB
+    /// (2103 → 2055 B/update over the measured 8 s). At most <see cref="TightEncoder.MaxArea"/>, which the trial
+    /// encodes as one rectangle.
     /// </summary>
     private const int OneOffPhotoArea = TightEncoder.MaxArea;
+    private const int StillUpdates = 4;
+
+    // The update (count of non-refresh writes) in which each tile last changed; 0: not since this writer began.
+    private int[] _lastChanged = [];
+    private int _historyColumns, _updates;
 
     private TightEncoder? _estimator;
     private readonly CountingBufferWriter _estimate = new();
@@ -101,6 +107,7 @@ internal sealed class TightUpdateWriter : IDisposable
         foreach (Rect rect in rects) area += rect.Area;
         _encoder.SmallUpdate = area <= TightEncoder.MaxArea;
         bool jpeg = settings.AllowsJpeg && !lossless && !_jpegFailed && _encoder.CanCompressJpeg;
+        if (!lossless) _updates++;
         int count = 0;
         foreach (Rect rect in rects)
         {
@@ -118,7 +125,44 @@ internal sealed class TightUpdateWriter : IDisposable
             }
         }
 
+        if (!lossless)
+            foreach (Rect rect in rects) MarkChanged(framebuffer, rect);
         return count;
+    }
+
+    /// <summary>Whether no tile of <paramref name="rect"/> changed in the <see cref="StillUpdates"/> updates before this one.</summary>
+    private bool StillBefore(Framebuffer framebuffer, Rect rect)
+    {
+        if (!HistoryFits(framebuffer)) return true;   // a new size: nothing is known of before
+        for (int r = rect.Y / T; r <= (rect.Bottom - 1) / T; r++)
+            for (int c = rect.X / T; c <= (rect.Right - 1) / T; c++)
+            {
+                int last = _lastChanged[r * _historyColumns + c];
+                if (last != 0 && _updates - last <= StillUpdates) return false;
+            }
+        return true;
+    }
+
+    private bool HistoryFits(Framebuffer framebuffer) =>
+        _historyColumns == framebuffer.TileColumns && _lastChanged.Length == framebuffer.TileColumns * framebuffer.TileRows;
+
+    private void MarkChanged(Framebuffer framebuffer, Rect rect)
+    {
+        if (!HistoryFits(framebuffer))
+        {
+            _lastChanged = new int[framebuffer.TileColumns * framebuffer.TileRows];   // once per frame size
+            _historyColumns = framebuffer.TileColumns;
+        }
+        if (_updates == int.MaxValue)
+        {
+            Array.Clear(_lastChanged);
+            _updates = 1;
+        }
+        rect = rect.Intersect(new Rect(0, 0, framebuffer.Width, framebuffer.Height));
+        if (rect.IsEmpty) return;
+        int c0 = rect.X / T, columns = (rect.Right - 1) / T - c0 + 1;
+        for (int r = rect.Y / T; r <= (rect.Bottom - 1) / T; r++)
+            _lastChanged.AsSpan(r * _historyColumns + c0, columns).Fill(_updates);
     }
 
     /// <summary>
@@ -361,7 +405,7 @@ internal sealed class TightUpdateWriter : IDisposable
             {
                 ReadOnlySpan<byte> image = CompressOrShareJpeg(framebuffer, rect, settings);
 
-                if (!image.IsEmpty && (rect.Area <= SmallPhotoArea || (rect.Area <= OneOffPhotoArea && !lossy.Intersects(rect)))
+                if (!image.IsEmpty && (rect.Area <= SmallPhotoArea || (rect.Area <= OneOffPhotoArea && StillBefore(framebuffer, rect)))
                     && LosslessCostsAtMost(framebuffer, rect, translator, image.Length * 3L))
                     return WriteLosslessRect(framebuffer, rect, translator, lossy, output);
 
