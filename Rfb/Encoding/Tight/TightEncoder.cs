@@ -355,23 +355,21 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
         return sum;
     }
 
+    /// <summary>The gradient prediction, left + above − above-left clamped to 0..<paramref name="max"/>, in 16-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<short> Predict(Vector128<ushort> left, Vector128<ushort> above, Vector128<ushort> corner,
+        Vector128<short> max) =>
+        Vector128.Min(Vector128.Max(left.AsInt16() + above.AsInt16() - corner.AsInt16(), Vector128<short>.Zero), max);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ushort> Residual(Vector128<ushort> here, Vector128<ushort> left, Vector128<ushort> above,
-        Vector128<ushort> corner, Vector128<short> max)
-    {
-        Vector128<short> p = left.AsInt16() + above.AsInt16() - corner.AsInt16();
-        p = Vector128.Min(Vector128.Max(p, Vector128<short>.Zero), max);
-        return (here.AsInt16() - p).AsUInt16();
-    }
+        Vector128<ushort> corner, Vector128<short> max) =>
+        (here.AsInt16() - Predict(left, above, corner, max)).AsUInt16();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<short> Error(Vector128<ushort> here, Vector128<ushort> left, Vector128<ushort> above,
-        Vector128<ushort> corner, Vector128<short> max)
-    {
-        Vector128<short> p = left.AsInt16() + above.AsInt16() - corner.AsInt16();
-        p = Vector128.Min(Vector128.Max(p, Vector128<short>.Zero), max);
-        return Vector128.Abs(here.AsInt16() - p);
-    }
+        Vector128<ushort> corner, Vector128<short> max) =>
+        Vector128.Abs(here.AsInt16() - Predict(left, above, corner, max));
 
     /// <summary>
     /// rfbproto "Tight Encoding", gradient filter for 3-byte TPIXELs, in place: each channel byte becomes its
