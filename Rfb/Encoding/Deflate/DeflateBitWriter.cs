@@ -50,8 +50,9 @@ internal sealed class DeflateBitWriter
     }
 
     /// <summary>
-    /// For a tight loop that keeps the state in locals: the buffer's first byte and the state; the loop writes four
-    /// bytes whenever 32 bits are pending, within the room made, and hands the state back to <see cref="EndFastWrite"/>.
+    /// For a tight loop that keeps the state in locals: the buffer's first byte and the state; the loop writes out
+    /// whole bytes as it goes, within the room made, and hands the state back to <see cref="EndFastWrite"/> with
+    /// fewer than 32 bits pending.
     /// </summary>
     public ref byte BeginFastWrite(out int length, out ulong bits, out int count)
     {
