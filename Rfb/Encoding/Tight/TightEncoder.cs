@@ -69,6 +69,8 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
     private readonly MemoryStream _sink = new();
     private readonly ZLibStream?[] _streams = new ZLibStream?[4];
     private readonly PixelDeflater?[] _pixelStreams = new PixelDeflater?[4];
+    /// <summary>Large blocks: a Tight rectangle is one kind of content throughout (fewer headers, fewer code builds).</summary>
+    private const int PixelDeflaterBlockSymbols = 32 * 1024;
     private int _pendingResets;
     private int _compressLevel = TightLevels.DefaultCompressLevel;
 
@@ -552,7 +554,7 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
         ReadOnlySpan<byte> compressed;
         if (TightLevels.UsesPixelDeflater(stream, level))
         {
-            compressed = (_pixelStreams[stream] ??= new PixelDeflater()).Compress(data, pixelBytes, rowBytes, chain, skipWithinPixel);
+            compressed = (_pixelStreams[stream] ??= new PixelDeflater(PixelDeflaterBlockSymbols)).Compress(data, pixelBytes, rowBytes, chain, skipWithinPixel);
         }
         else
         {

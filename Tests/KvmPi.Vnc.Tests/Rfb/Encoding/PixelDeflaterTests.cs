@@ -86,17 +86,27 @@ public sealed class PixelDeflaterTests
     [MemberData(nameof(Contents))]
     public void EveryPieceInflatesToItsInput(string content)
     {
-        var deflater = new PixelDeflater();
-        using var inflater = new StreamInflater();
-        int[] sizes = [12, 1, 5000, 70_000, 196_608, 3, 40_000, 300_000];
-        for (int k = 0; k < sizes.Length; k++)
+        // Each block size: the smallest and largest allowed, the default, and Tight's.
+        foreach (int blockSymbols in (int[])[1024, PixelDeflater.DefaultBlockSymbols, 32 * 1024, 64 * 1024])
         {
-            byte[] data = Make(content, sizes[k], k);
-            ReadOnlySpan<byte> piece = deflater.Compress(data, 3, 300);
-            Assert.True(piece.EndsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFF, 0xFF]), "every piece ends with a sync flush");
-            Assert.Equal(data, inflater.Inflate(piece, data.Length));
+            var deflater = new PixelDeflater(blockSymbols);
+            using var inflater = new StreamInflater();
+            int[] sizes = [12, 1, 5000, 70_000, 196_608, 3, 40_000, 300_000];
+            for (int k = 0; k < sizes.Length; k++)
+            {
+                byte[] data = Make(content, sizes[k], k);
+                ReadOnlySpan<byte> piece = deflater.Compress(data, 3, 300);
+                Assert.True(piece.EndsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFF, 0xFF]), "every piece ends with a sync flush");
+                Assert.Equal(data, inflater.Inflate(piece, data.Length));
+            }
         }
     }
+
+    [Theory]
+    [InlineData(1023)]
+    [InlineData(64 * 1024 + 1)]
+    public void BlockSizesOutsideTheLimitsAreRefused(int blockSymbols) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PixelDeflater(blockSymbols));
 
     [Fact]
     public void MatchesReachIntoEarlierPieces()
