@@ -148,8 +148,13 @@ public sealed class TileSet
     /// cleared; tiles only partly inside stay marked. Returns the number of rectangles appended. No allocation
     /// once <paramref name="output"/> has grown.
     /// </summary>
-    public int TakeRects(Rect clip, int frameWidth, int frameHeight, List<Rect> output)
+    /// <param name="maxTiles">
+    /// Takes at most this many tiles (at least one): the runs found first, from the top; a run is cut where the
+    /// budget ends. The rest stay marked for a later call.
+    /// </param>
+    public int TakeRects(Rect clip, int frameWidth, int frameHeight, List<Rect> output, int maxTiles = int.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxTiles);
         ArgumentNullException.ThrowIfNull(output);
         const int T = Framebuffer.TileSize;
         clip = clip.Intersect(new Rect(0, 0, Math.Min(frameWidth, _columns * T), Math.Min(frameHeight, _rows * T)));
@@ -166,7 +171,7 @@ public sealed class TileSet
 
         // A whole frame changed (video, or everything after a resize): every run spans the clip's columns and grows
         // to its last row, so the loop below would find one rectangle, the clip itself, after visiting every tile.
-        if (IsFull)
+        if (IsFull && (maxTiles == int.MaxValue || maxTiles >= _columns * _rows))
         {
             output.Add(clip);
             ClearRange(inside0, inside1, insideRow0, insideRow1);
@@ -174,33 +179,53 @@ public sealed class TileSet
         }
 
         int appended = 0;
+        int left = maxTiles;
         Array.Clear(_taken);
 
-        for (int r = r0; r <= r1; r++)
+        for (int r = r0; r <= r1 && left > 0; r++)
         {
             int c = c0;
-            while (c <= c1)
+            while (c <= c1 && left > 0)
             {
                 if (!IsFree(c, r)) { c++; continue; }
                 int start = c;
-                while (c <= c1 && IsFree(c, r)) c++;
+                while (c <= c1 && IsFree(c, r) && c - start < left) c++;
                 int end = c - 1; // inclusive
+                int width = end - start + 1;
 
-                // Grow downwards while the row below holds exactly the same run (same first and last column).
+                // Grow downwards while the row below holds exactly the same run (same first and last column). A run
+                // cut by the budget never grows: the row below goes on past its end.
                 int bottom = r;
-                while (bottom < r1 && IsExactRun(start, end, bottom + 1, c0, c1)) bottom++;
+                while (bottom < r1 && (bottom - r + 2) * width <= left && IsExactRun(start, end, bottom + 1, c0, c1)) bottom++;
                 for (int rr = r; rr <= bottom; rr++)
                     for (int cc = start; cc <= end; cc++)
                         MarkTaken(cc, rr);
+                left -= width * (bottom - r + 1);
 
-                var tiles = new Rect(start * T, r * T, (end - start + 1) * T, (bottom - r + 1) * T);
+                var tiles = new Rect(start * T, r * T, width * T, (bottom - r + 1) * T);
                 output.Add(tiles.Intersect(clip));
                 appended++;
             }
         }
 
-        ClearRange(inside0, inside1, insideRow0, insideRow1);
+        if (left > 0) ClearRange(inside0, inside1, insideRow0, insideRow1);   // every marked tile inside was taken
+        else ClearTaken(inside0, inside1, insideRow0, insideRow1);
         return appended;
+    }
+
+    /// <summary>Unmarks the tiles this TakeRects call took within the given columns and rows (inclusive).</summary>
+    private void ClearTaken(int c0, int c1, int r0, int r1)
+    {
+        c1 = Math.Min(c1, _columns - 1);
+        r1 = Math.Min(r1, _rows - 1);
+        for (int r = r0; r <= r1; r++)
+        {
+            for (int c = c0; c <= c1; c++)
+            {
+                int i = r * _columns + c;
+                if ((_taken[i >> 6] & (1UL << i)) != 0) _bits[i >> 6] &= ~(1UL << i);
+            }
+        }
     }
 
     /// <summary>

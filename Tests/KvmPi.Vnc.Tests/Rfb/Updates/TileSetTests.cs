@@ -169,6 +169,63 @@ public sealed class TileSetTests
         }
     }
 
+    /// <summary>
+    /// With a budget, random sets over the whole frame taken call after call: each call covers exactly as many tiles
+    /// as the budget allows or as are left, each tile once, and clears what it covers; together the calls cover every
+    /// marked tile exactly once.
+    /// </summary>
+    [Fact]
+    public void TakeRectsWithABudgetTakesThatManyTilesACallUntilNoneAreLeft()
+    {
+        var random = new Random(7);
+        var rects = new List<Rect>();
+        for (int round = 0; round < 1000; round++)
+        {
+            int columns = random.Next(1, 12), rows = random.Next(1, 9);
+            int frameWidth = (columns - 1) * T + random.Next(1, T + 1), frameHeight = (rows - 1) * T + random.Next(1, T + 1);
+            var frame = new Rect(0, 0, frameWidth, frameHeight);
+            var s = new TileSet(columns, rows);
+            var covered = new int[columns, rows];
+            int density = random.Next(4);
+            int left = 0;
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < columns; c++)
+                    if (density == 0 || random.Next(4) < density) { s.Set(c, r); covered[c, r] = -1; left++; }
+            int budget = random.Next(1, columns * rows + 2);
+
+            for (int call = 0; left > 0; call++)
+            {
+                Assert.True(call <= columns * rows, $"round {round}: no progress");
+                rects.Clear();
+                s.TakeRects(frame, frameWidth, frameHeight, rects, budget);
+                int tiles = 0;
+                foreach (Rect rect in rects)
+                {
+                    for (int r = rect.Y / T; r <= (rect.Bottom - 1) / T; r++)
+                    {
+                        for (int c = rect.X / T; c <= (rect.Right - 1) / T; c++)
+                        {
+                            Assert.True(covered[c, r] == -1, $"round {round}: tile {c},{r} unmarked or covered twice");
+                            Assert.Equal(new Rect(c * T, r * T, T, T).Intersect(frame), rect.Intersect(new Rect(c * T, r * T, T, T)));
+                            covered[c, r] = call;
+                            Assert.False(s.Contains(c, r), $"round {round}: tile {c},{r} covered but still marked");
+                            tiles++;
+                        }
+                    }
+                }
+                Assert.Equal(Math.Min(budget, left), tiles);
+                left -= tiles;
+                Assert.Equal(left, s.Count);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void TakeRectsRefusesABudgetOfNoTiles(int budget) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TileSet(2, 2).TakeRects(new Rect(0, 0, T, T), T, T, [], budget));
+
     [Fact]
     public void EmptyClipTakesNothing()
     {
