@@ -68,6 +68,14 @@ internal sealed partial class ClientSession
     private Timer? _refreshTimer;
     private readonly List<Rect> _refreshRects = [];
 
+    // "And bandwidth allows" (cf. TigerVNC's lossless refresh, limited to what the link carries meanwhile): on a link
+    // whose bandwidth the fences measure, one update refreshes only what takes about this long to send, so changes
+    // (typing) never queue behind a whole screen of lossless pixels; the rest goes in the updates after it.
+    private static readonly TimeSpan RefreshLinkTime = TimeSpan.FromMilliseconds(100);
+    // Bytes a refreshed pixel cost lately (update loop only): the budget's pixels from the link's bytes. Starts where
+    // lossless desktop content is (text ~0.3, photographs ~2–3) and follows what was sent.
+    private double _refreshBytesPerPixel = 1.0;
+
     /// <summary>Publisher thread: tiles changed in the current framebuffer, and the band that scrolled, if any.</summary>
     public void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed, ScrollDetector? scroll = null, ScrollMove move = default) =>
         OnFramebufferChanged(framebuffer, changed, scroll, move, wakeInline: false);
@@ -405,7 +413,12 @@ internal sealed partial class ClientSession
             TakePendingMovesLocked(area, visible, _lossy);
             _dirty.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _rects);
             if (_stillLossy is not null)
-                _stillLossy.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _refreshRects);
+            {
+                int budget = RefreshTileBudgetLocked();
+                _stillLossy.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _refreshRects, budget);
+                if (budget != int.MaxValue && _refreshRects.Count > 0 && !_stillLossy.IsEmpty)
+                    RfbLog.RefreshCut(_logger, _remote, budget, _stillLossy.Count, _congestion.BandwidthBytesPerSecond);
+            }
             MarkInFlightLocked();
             // rfbproto "LED State": sent whenever it changes, as a pseudo-rectangle of an update (alone if no pixels are due).
             bool ledDue = TakeLedStateDueUnsynchronized();
@@ -457,7 +470,9 @@ internal sealed partial class ClientSession
         // are exact once sent, and still ones are due for refresh like any others.
         _pieces.Clear();
         foreach (Rect rect in _rects) Split(rect, _pieces);
+        int refreshPieces = _pieces.Count;
         foreach (Rect rect in _refreshRects) Split(rect, _pieces);
+        refreshPieces = _pieces.Count - refreshPieces;
         foreach (Rect piece in _pieces) _lossy?.RemoveCovered(piece, framebuffer.Width, framebuffer.Height);
         _hasLossy = _lossy is { IsEmpty: false };
         StartRefreshTimerIfLossy();
@@ -470,8 +485,12 @@ internal sealed partial class ClientSession
         if (_ledToSend is LockKeys led)
             ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
         WriteMoves();
-        foreach (Rect piece in _pieces)
+        int firstRefreshPiece = _pieces.Count - refreshPieces;
+        long refreshStart = 0;
+        for (int p = 0; p < _pieces.Count; p++)
         {
+            Rect piece = _pieces[p];
+            if (p == firstRefreshPiece) refreshStart = _output.UnflushedBytes;
             ServerMessageWriter.WriteRectHeader(_output, piece, encoder.Encoding);
             if (shared is null)
             {
@@ -484,6 +503,7 @@ internal sealed partial class ClientSession
                 WriteSharedPiece(shared, kind, encoder, framebuffer, piece, translator);
             }
         }
+        if (refreshPieces > 0) NoteRefreshCost(_output.UnflushedBytes - refreshStart, AreaOf(_refreshRects));
     }
 
     /// <summary>
@@ -549,8 +569,7 @@ internal sealed partial class ClientSession
         TileSet lossy = _lossy!;
         _staging.ResetWrittenCount();
 
-        long dirtyArea = 0;
-        foreach (Rect r in _rects) dirtyArea += r.Area;
+        long dirtyArea = AreaOf(_rects);
         var visible = new Rect(0, 0, Math.Min(clientWidth, framebuffer.Width), Math.Min(clientHeight, framebuffer.Height));
         // The capture's own image, when it covers the update, is written from the framebuffer's shared copy straight to
         // the output (no copy of ~200 KB per viewer first): only the lossless refresh that may follow it is staged.
@@ -564,12 +583,12 @@ internal sealed partial class ClientSession
             {
                 lossy.SetAll();
                 // While the capture's image is ahead of the pixels, the pixels are older than what the viewer now holds.
-                count = 1 + (ahead ? 0 : writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging));
+                count = 1 + (ahead ? 0 : WriteTightRefresh(writer, framebuffer, translator, settings, lossy));
             }
             else
             {
                 count = writer.Write(framebuffer, _rects, translator, settings, lossless: false, lossy, _staging)
-                        + writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging);
+                        + WriteTightRefresh(writer, framebuffer, translator, settings, lossy);
             }
             if (writer.JpegFailure is { } failure && !_jpegFailureLogged)
             {
@@ -591,6 +610,45 @@ internal sealed partial class ClientSession
 
         _hasLossy = !lossy.IsEmpty;
         StartRefreshTimerIfLossy();
+    }
+
+    /// <summary>The lossless refresh of a Tight update, staged after its other rectangles; notes what it cost.</summary>
+    private int WriteTightRefresh(TightUpdateWriter writer, Framebuffer framebuffer, PixelTranslator translator,
+        TightSettings settings, TileSet lossy)
+    {
+        if (_refreshRects.Count == 0) return 0;
+        int before = _staging.WrittenCount;
+        long area = AreaOf(_refreshRects);
+        int count = writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging);
+        NoteRefreshCost(_staging.WrittenCount - before, area);
+        return count;
+    }
+
+    /// <summary>
+    /// How many still lossy tiles the next update may refresh: what the link carries in <see cref="RefreshLinkTime"/>
+    /// at the bandwidth the fences measured, at least one tile; everything when nothing is measured (a viewer without
+    /// fences paces updates by its requests).
+    /// </summary>
+    private int RefreshTileBudgetLocked()
+    {
+        long bandwidth = _capabilities.Fence ? _congestion.BandwidthBytesPerSecond : 0;
+        if (bandwidth <= 0) return int.MaxValue;
+        double pixels = bandwidth * RefreshLinkTime.TotalSeconds / _refreshBytesPerPixel;
+        return (int)Math.Clamp(pixels / (Framebuffer.TileSize * Framebuffer.TileSize), 1, int.MaxValue);
+    }
+
+    /// <summary>Follows what the refresh just sent cost a pixel (half the old estimate, half the new).</summary>
+    private void NoteRefreshCost(long bytes, long pixels)
+    {
+        if (pixels <= 0) return;
+        _refreshBytesPerPixel = Math.Clamp((_refreshBytesPerPixel + (double)bytes / pixels) / 2, 0.05, 8.0);
+    }
+
+    private static long AreaOf(List<Rect> rects)
+    {
+        long area = 0;
+        foreach (Rect r in rects) area += r.Area;
+        return area;
     }
 
     /// <summary>Lossy tiles (JPEG, or moved approximately by a CopyRect) are resent once still: the refresh timer runs from the first.</summary>

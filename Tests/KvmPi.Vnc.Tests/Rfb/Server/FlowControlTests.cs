@@ -19,24 +19,24 @@ public class FlowControlTests
         public void ReleaseAllInput() { }
     }
 
-    private static readonly byte[] Ping = [0xF8, 0, 0, 0, 0x80, 0, 0, 0x01, 1, 1];   // Request|BlockBefore, payload {1}
-    private static readonly byte[] PingAnswer = [0xF8, 0, 0, 0, 0, 0, 0, 0x01, 1, 1];
+    internal static readonly byte[] Ping = [0xF8, 0, 0, 0, 0x80, 0, 0, 0x01, 1, 1];   // Request|BlockBefore, payload {1}
+    internal static readonly byte[] PingAnswer = [0xF8, 0, 0, 0, 0, 0, 0, 0x01, 1, 1];
 
-    private static byte[] Frame(int width, int height, uint bgrx)
+    internal static byte[] Frame(int width, int height, uint bgrx)
     {
         byte[] frame = new byte[width * height * 4];
         for (int i = 0; i < frame.Length; i += 4) BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(i), bgrx);
         return frame;
     }
 
-    private static async Task<byte[]> ReadExactly(Stream s, int n)
+    internal static async Task<byte[]> ReadExactly(Stream s, int n)
     {
         byte[] b = new byte[n];
         await s.ReadExactlyAsync(b).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         return b;
     }
 
-    private static async Task<(RfbServer Server, Stream Client, Task Serving)> ConnectAsync(int width, int height,
+    internal static async Task<(RfbServer Server, Stream Client, Task Serving)> ConnectAsync(int width, int height,
         TimeSpan? writeTimeout = null, params int[] encodings)
     {
         var server = new RfbServer(new RfbServerOptions
@@ -62,12 +62,12 @@ public class FlowControlTests
         return (server, client, serving);
     }
 
-    private static byte[] EnableContinuousUpdates(bool enable, int w, int h) =>
+    internal static byte[] EnableContinuousUpdates(bool enable, int w, int h) =>
         [150, (byte)(enable ? 1 : 0), 0, 0, 0, 0, (byte)(w >> 8), (byte)w, (byte)(h >> 8), (byte)h];
 
     private static byte[] FullRequest(int w, int h) => [3, 0, 0, 0, 0, 0, (byte)(w >> 8), (byte)w, (byte)(h >> 8), (byte)h];
 
-    private static byte[] Fence(uint flags, params byte[] payload)
+    internal static byte[] Fence(uint flags, params byte[] payload)
     {
         byte[] m = new byte[9 + payload.Length];
         m[0] = 248;

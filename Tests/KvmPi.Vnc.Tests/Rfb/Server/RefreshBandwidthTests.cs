@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+using System.Buffers.Binary;
+using KvmPi.Vnc.Rfb.Pixels;
+using KvmPi.Vnc.Rfb.Updates;
+using KvmPi.Vnc.Tests.Support.Decoders;
+using static KvmPi.Vnc.Tests.Rfb.Server.FlowControlTests;
+
+namespace KvmPi.Vnc.Tests.Rfb.Server;
+
+/// <summary>
+/// The lossless refresh "as bandwidth allows": a Tight JPEG viewer with continuous updates and fences, on a link the
+/// test simulates by answering each ping only when the bytes before it would have crossed a link of a given rate.
+/// The delays only shape what the server measures; what is asserted is what the updates hold.
+/// </summary>
+public class RefreshBandwidthTests
+{
+    private const int W = 512, H = 256, Tiles = W / 64 * (H / 64);
+
+    /// <summary>A noisy photograph: Tight sends it as JPEG to a viewer that allows it.</summary>
+    private static byte[] Photo(int seed)
+    {
+        var rng = new Random(seed);
+        var px = new byte[W * H * 4];
+        for (int y = 0, o = 0; y < H; y++)
+        {
+            for (int x = 0; x < W; x++, o += 4)
+            {
+                px[o] = (byte)(x / 2 + rng.Next(40));
+                px[o + 1] = (byte)(y + rng.Next(40));
+                px[o + 2] = (byte)((x + y) / 3 + rng.Next(40));
+            }
+        }
+        return px;
+    }
+
+    /// <summary>
+    /// The viewer's side of a link carrying <see cref="_bytesPerSecond"/>: reads and decodes Tight updates into a
+    /// canvas and answers each ping once the bytes received since the last answer would have arrived.
+    /// </summary>
+    private sealed class SlowLinkViewer(Stream client, int bytesPerSecond) : IDisposable
+    {
+        private readonly int _bytesPerSecond = bytesPerSecond;
+        private readonly TightDecoder _decoder = new();
+        private long _bytesSinceAnswer;
+
+        public uint[] Canvas { get; } = new uint[W * H];
+
+        /// <summary>Answers the pings before it, then reads one update; returns its rectangles' kinds and area.</summary>
+        public async Task<(List<string> Kinds, long Area)> ReadUpdateAsync()
+        {
+            while (true)
+            {
+                byte type = (await Read(1))[0];
+                if (type == 248)
+                {
+                    byte[] fence = await Read(8);
+                    await Read(fence[7]);
+                    await Task.Delay(TimeSpan.FromSeconds((double)_bytesSinceAnswer / _bytesPerSecond));
+                    _bytesSinceAnswer = 0;
+                    await client.WriteAsync(PingAnswer);
+                    continue;
+                }
+                Assert.Equal(0, type);
+                byte[] header = await Read(3);
+                var kinds = new List<string>();
+                long area = 0;
+                for (int i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(1)); i++)
+                {
+                    byte[] r = await Read(12);
+                    int x = BinaryPrimitives.ReadUInt16BigEndian(r), y = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(2));
+                    int w = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(6));
+                    Assert.Equal(7, BinaryPrimitives.ReadInt32BigEndian(r.AsSpan(8)));
+                    byte[] payload = await ReadTightPayload(w, h);
+                    uint[] px = _decoder.Decode(payload, w, h, PixelFormat.Bgrx32, out int consumed);
+                    Assert.Equal(payload.Length, consumed);
+                    for (int row = 0; row < h; row++) px.AsSpan(row * w, w).CopyTo(Canvas.AsSpan((y + row) * W + x, w));
+                    kinds.Add(_decoder.LastKind);
+                    area += (long)w * h;
+                }
+                return (kinds, area);
+            }
+        }
+
+        /// <summary>One rectangle's Tight data, read as rfbproto lays it out (24-bit TPIXELs), for the decoder.</summary>
+        private async Task<byte[]> ReadTightPayload(int w, int h)
+        {
+            var payload = new List<byte>();
+            async Task<byte[]> Take(int n)
+            {
+                byte[] b = await Read(n);
+                payload.AddRange(b);
+                return b;
+            }
+            async Task TakeCompact()
+            {
+                int length = 0;
+                for (int shift = 0; shift < 21; shift += 7)
+                {
+                    byte b = (await Take(1))[0];
+                    length |= (b & 0x7F) << shift;
+                    if ((b & 0x80) == 0 || shift == 14) break;
+                }
+                await Take(length);
+            }
+
+            byte control = (await Take(1))[0];
+            switch (control >> 4)
+            {
+                case 8: await Take(3); break;                 // fill
+                case 9: await TakeCompact(); break;           // JPEG
+                default:                                      // basic
+                    int size = w * h * 3;
+                    if ((control & 0x40) != 0 && (await Take(1))[0] == 1)
+                    {
+                        int colours = (await Take(1))[0] + 1;
+                        await Take(colours * 3);
+                        size = colours == 2 ? (w + 7) / 8 * h : w * h;
+                    }
+                    if (size < 12) await Take(size);
+                    else await TakeCompact();
+                    break;
+            }
+            return [.. payload];
+        }
+
+        private async Task<byte[]> Read(int n)
+        {
+            byte[] b = await ReadExactly(client, n);
+            _bytesSinceAnswer += n;
+            return b;
+        }
+
+        public void Dispose() => _decoder.Dispose();
+    }
+
+    [Fact]
+    public async Task OnASlowLinkTheLosslessRefreshGoesInPiecesThatTakeAboutATenthOfASecondEach()
+    {
+        var (server, client, serving) = await ConnectAsync(W, H, null, 7, -24, -312, -313);   // Tight, quality 8
+        Assert.Equal(Fence(0x8000_0000, 0), await ReadExactly(client, 10));
+        Assert.Equal(150, (await ReadExactly(client, 1))[0]);
+        await client.WriteAsync(EnableContinuousUpdates(true, W, H));
+        using var viewer = new SlowLinkViewer(client, bytesPerSecond: 200_000);
+        await viewer.ReadUpdateAsync();   // the first frame, black
+
+        // Two photographs in a row: the second changed right after the first, so it goes as JPEG (lossy).
+        server.PublishFrame(Photo(1), W, H, W * 4);
+        await viewer.ReadUpdateAsync();
+        byte[] still = Photo(2);
+        server.PublishFrame(still, W, H, W * 4);
+        var (kinds, _) = await viewer.ReadUpdateAsync();
+        Assert.Contains("jpeg", kinds);
+
+        // Then the screen stays still: the refresh follows, a few tiles an update, until the picture is exact.
+        uint[] expected = new uint[W * H];
+        new PixelTranslator(PixelFormat.Bgrx32).TranslateRow(still, expected);
+        var refreshed = new List<long>();
+        while (!viewer.Canvas.AsSpan().SequenceEqual(expected))
+        {
+            Assert.True(refreshed.Count < 4 * Tiles, $"not exact after {refreshed.Count} refresh updates");
+            var (refreshKinds, area) = await viewer.ReadUpdateAsync();
+            Assert.DoesNotContain("jpeg", refreshKinds);
+            refreshed.Add(area);
+        }
+
+        // 200 KB/s × 0.1 s is 20,000 bytes: 5 tiles at the first estimate of a byte a pixel, then fewer as the
+        // noise costs more. Without the budget the whole frame went in one update.
+        long tile = Framebuffer.TileSize * Framebuffer.TileSize;
+        Assert.True(refreshed.Count >= 3, $"refresh in {refreshed.Count} updates: {string.Join(", ", refreshed.Select(a => a / tile))} tiles");
+        Assert.True(refreshed[0] <= 8 * tile, $"first refresh update: {refreshed[0] / tile} tiles");
+        Assert.Equal(Tiles * tile, refreshed.Sum());
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
