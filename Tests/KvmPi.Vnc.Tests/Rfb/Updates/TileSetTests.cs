@@ -123,6 +123,20 @@ public sealed class TileSetTests
         Assert.True(s.Contains(2, 1));
     }
 
+    /// <summary>A random grid, frame size (partial last tiles included) and set of marked tiles.</summary>
+    private static (TileSet Set, bool[,] Marked, int FrameWidth, int FrameHeight) RandomSet(Random random)
+    {
+        int columns = random.Next(1, 12), rows = random.Next(1, 9);
+        int frameWidth = (columns - 1) * T + random.Next(1, T + 1), frameHeight = (rows - 1) * T + random.Next(1, T + 1);
+        var s = new TileSet(columns, rows);
+        var marked = new bool[columns, rows];
+        int density = random.Next(4);   // 0: full, else about 1/4, 1/2, 3/4 marked
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++)
+                if (density == 0 || random.Next(4) < density) { s.Set(c, r); marked[c, r] = true; }
+        return (s, marked, frameWidth, frameHeight);
+    }
+
     /// <summary>
     /// Random sets, clips and frame sizes (partial last tiles included) against the plain definition: every marked
     /// tile touching the clip is covered by exactly one rectangle, clipped, and exactly the tiles whose in-frame
@@ -135,14 +149,8 @@ public sealed class TileSetTests
         var rects = new List<Rect>();
         for (int round = 0; round < 2000; round++)
         {
-            int columns = random.Next(1, 12), rows = random.Next(1, 9);
-            int frameWidth = (columns - 1) * T + random.Next(1, T + 1), frameHeight = (rows - 1) * T + random.Next(1, T + 1);
-            var s = new TileSet(columns, rows);
-            var marked = new bool[columns, rows];
-            int density = random.Next(4);   // 0: full, else about 1/4, 1/2, 3/4 marked
-            for (int r = 0; r < rows; r++)
-                for (int c = 0; c < columns; c++)
-                    if (density == 0 || random.Next(4) < density) { s.Set(c, r); marked[c, r] = true; }
+            var (s, marked, frameWidth, frameHeight) = RandomSet(random);
+            int columns = s.Columns, rows = s.Rows;
             int x = random.Next(-10, frameWidth), y = random.Next(-10, frameHeight);
             var clip = new Rect(x, y, random.Next(1, frameWidth + 20), random.Next(1, frameHeight + 20));
             Rect visibleClip = clip.Intersect(new Rect(0, 0, frameWidth, frameHeight));
@@ -181,16 +189,14 @@ public sealed class TileSetTests
         var rects = new List<Rect>();
         for (int round = 0; round < 1000; round++)
         {
-            int columns = random.Next(1, 12), rows = random.Next(1, 9);
-            int frameWidth = (columns - 1) * T + random.Next(1, T + 1), frameHeight = (rows - 1) * T + random.Next(1, T + 1);
+            var (s, marked, frameWidth, frameHeight) = RandomSet(random);
+            int columns = s.Columns, rows = s.Rows;
             var frame = new Rect(0, 0, frameWidth, frameHeight);
-            var s = new TileSet(columns, rows);
-            var covered = new int[columns, rows];
-            int density = random.Next(4);
-            int left = 0;
+            var covered = new int[columns, rows];   // -1: marked and not yet covered; else the call that covered it
             for (int r = 0; r < rows; r++)
                 for (int c = 0; c < columns; c++)
-                    if (density == 0 || random.Next(4) < density) { s.Set(c, r); covered[c, r] = -1; left++; }
+                    if (marked[c, r]) covered[c, r] = -1;
+            int left = s.Count;
             int budget = random.Next(1, columns * rows + 2);
 
             for (int call = 0; left > 0; call++)
