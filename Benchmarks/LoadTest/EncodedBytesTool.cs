@@ -93,7 +93,7 @@ internal static class EncodedBytesTool
 
             bool counted = !first;
             long before = sink.Written;
-            TimeSpan t0 = ThreadCpuClock.Now();
+            TimeSpan t0 = CpuClock.Thread();
             pieces.Clear();
             foreach (Rect r in rects) Split(r, pieces);
             foreach (Rect p in pieces)
@@ -102,19 +102,19 @@ internal static class EncodedBytesTool
                 fb.ReadPixels(p, translator, px);
                 zrle.Encode(px, p.Width, p.Height, Format, sink);
             }
-            TimeSpan t1 = ThreadCpuClock.Now();
+            TimeSpan t1 = CpuClock.Thread();
             long z = sink.Written - before + 4 + 12L * pieces.Count;
 
             before = sink.Written;
 
             losslessWriter.Write(fb, rects, translator, lossless, lossless: false, lossy!, sink);
-            TimeSpan t2 = ThreadCpuClock.Now();
+            TimeSpan t2 = CpuClock.Thread();
             long t = sink.Written - before + 4;
 
             before = sink.Written;
 
             jpegWriter.Write(fb, rects, translator, q8, lossless: false, lossy!, sink);
-            TimeSpan t3 = ThreadCpuClock.Now();
+            TimeSpan t3 = CpuClock.Thread();
             long j = sink.Written - before + 4;
             if (first) continue;
             zTime += t1 - t0;
