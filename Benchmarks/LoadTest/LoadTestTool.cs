@@ -23,6 +23,8 @@ namespace KvmPi.Vnc.Benchmarks.LoadTest;
 /// <c>--fps N</c> (instead of the per-content default) <c>--viewers N</c> <c>--servers kvmpi,libvncserver</c>
 /// <c>--kvmpi PATH</c> (a Native AOT kvmpi-vnc to measure instead of this build's dll; see <see cref="ServerUnderTest.KvmPiBinary"/>).
 /// <c>--step N</c> and <c>--level N</c> (bytes: every N-th frame an update; compression level).
+/// <c>--repeat N</c> (compare: each cell N times, the servers alternating, and the run of median CPU per frame
+/// reported: the machine's own noise moves single runs by ±10 %).
 /// Not a test: nothing is asserted; figures go to docs.
 /// </summary>
 internal static class LoadTestTool
@@ -36,13 +38,14 @@ internal static class LoadTestTool
         public int Viewers = 8;
         public string[] Servers = ["kvmpi", "libvncserver"];
         public int Step = 1, Level = 3;
+        public int Repeat = 1;
     }
 
     public static int Run(string[] args)
     {
         if (args.Length == 0 || args[0] is not ("compare" or "viewers" or "stall" or "bytes"))
         {
-            Console.Error.WriteLine("usage: loadtest compare|viewers|stall|bytes [--contents A,B] [--encodings A,B] [--seconds N] [--warmup N] [--frames N] [--fps N] [--viewers N] [--servers kvmpi,libvncserver] [--kvmpi PATH] [--step N] [--level N]");
+            Console.Error.WriteLine("usage: loadtest compare|viewers|stall|bytes [--contents A,B] [--encodings A,B] [--seconds N] [--warmup N] [--frames N] [--fps N] [--viewers N] [--servers kvmpi,libvncserver] [--kvmpi PATH] [--step N] [--level N] [--repeat N]");
             return 2;
         }
         var o = new Options();
@@ -62,6 +65,7 @@ internal static class LoadTestTool
                 case "--kvmpi": ServerUnderTest.KvmPiBinary = Path.GetFullPath(value); break;
                 case "--step": o.Step = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--level": o.Level = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--repeat": o.Repeat = Math.Max(1, int.Parse(value, CultureInfo.InvariantCulture)); break;
                 default: throw new ArgumentException("unknown option " + args[i]);
             }
         }
@@ -96,6 +100,14 @@ internal static class LoadTestTool
         public double CpuPercent => CpuSeconds / Seconds * 100;
     }
 
+    /// <summary>The run of median CPU per frame (the upper one of an even count).</summary>
+    private static Measurement Median(List<Measurement> runs)
+    {
+        var sorted = new List<Measurement>(runs);
+        sorted.Sort((a, b) => a.CpuMsPerFrame.CompareTo(b.CpuMsPerFrame));
+        return sorted[sorted.Count / 2];
+    }
+
     private static int Compare(Options o)
     {
         string probe = NativeTools.Probe();
@@ -124,15 +136,29 @@ internal static class LoadTestTool
             string referenceFrames = ReferenceFrames.Get(video);
             foreach (EncodingSetting encoding in o.Encodings)
             {
-                var results = new List<(string Server, Measurement M)>();
-                foreach (string which in o.Servers)
+                var runs = new Dictionary<string, List<Measurement>>();
+                var names = new List<string>();
+                for (int round = 0; round < o.Repeat; round++)
                 {
-                    using ServerUnderTest server = which == "kvmpi" ? ServerUnderTest.StartKvmPi(video, fps) : ServerUnderTest.StartLibVncServer(lvs, video, fps);
-                    Measurement m = MeasureOne(server, probe, encoding, o, referenceFrames);
-                    results.Add((server.Name, m));
-                    measured[(content, encoding.Name, server.Name)] = m;
-                    Console.Error.WriteLine($"{content} {encoding.Name} {server.Name}: {m}");
+                    foreach (string which in o.Servers)
+                    {
+                        using ServerUnderTest server = which == "kvmpi" ? ServerUnderTest.StartKvmPi(video, fps) : ServerUnderTest.StartLibVncServer(lvs, video, fps);
+                        Measurement m = MeasureOne(server, probe, encoding, o, referenceFrames);
+                        if (!runs.TryGetValue(server.Name, out List<Measurement>? list)) { runs[server.Name] = list = []; names.Add(server.Name); }
+                        list.Add(m);
+                        Console.Error.WriteLine($"{content} {encoding.Name} {server.Name}: {m}");
+                    }
                 }
+                var results = new List<(string Server, Measurement M)>();
+                foreach (string name in names)
+                {
+                    Measurement m = Median(runs[name]);
+                    results.Add((name, m));
+                    measured[(content, encoding.Name, name)] = m;
+                }
+                if (o.Repeat > 1)
+                    foreach (string name in names)
+                        Console.Error.WriteLine($"{content} {encoding.Name} {name}: CPU ms/frame of the {o.Repeat} runs: {string.Join(", ", runs[name].Select(r => r.CpuMsPerFrame.ToString("F2", CultureInfo.InvariantCulture)))}");
                 Measurement? reference = results.Count > 1 ? results[^1].M : null;
                 foreach (var (name, m) in results)
                 {
@@ -145,6 +171,8 @@ internal static class LoadTestTool
                 }
             }
         }
+        if (o.Repeat > 1)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Each row: the run of median CPU per frame of {o.Repeat}, the servers alternating (all runs on stderr)."));
         Console.WriteLine(table);
         return 0;
     }
