@@ -503,7 +503,7 @@ internal sealed partial class ClientSession
                 WriteSharedPiece(shared, kind, encoder, framebuffer, piece, translator);
             }
         }
-        if (refreshPieces > 0) NoteRefreshCost(_output.UnflushedBytes - refreshStart, AreaOf(_refreshRects));
+        if (refreshPieces > 0) NoteRefreshCost(_output.UnflushedBytes - refreshStart, Rect.TotalArea(_refreshRects));
     }
 
     /// <summary>
@@ -569,7 +569,7 @@ internal sealed partial class ClientSession
         TileSet lossy = _lossy!;
         _staging.ResetWrittenCount();
 
-        long dirtyArea = AreaOf(_rects);
+        long dirtyArea = Rect.TotalArea(_rects);
         var visible = new Rect(0, 0, Math.Min(clientWidth, framebuffer.Width), Math.Min(clientHeight, framebuffer.Height));
         // The capture's own image, when it covers the update, is written from the framebuffer's shared copy straight to
         // the output (no copy of ~200 KB per viewer first): only the lossless refresh that may follow it is staged.
@@ -618,7 +618,7 @@ internal sealed partial class ClientSession
     {
         if (_refreshRects.Count == 0) return 0;
         int before = _staging.WrittenCount;
-        long area = AreaOf(_refreshRects);
+        long area = Rect.TotalArea(_refreshRects);
         int count = writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging);
         NoteRefreshCost(_staging.WrittenCount - before, area);
         return count;
@@ -642,13 +642,6 @@ internal sealed partial class ClientSession
     {
         if (pixels <= 0) return;
         _refreshBytesPerPixel = Math.Clamp((_refreshBytesPerPixel + (double)bytes / pixels) / 2, 0.05, 8.0);
-    }
-
-    private static long AreaOf(List<Rect> rects)
-    {
-        long area = 0;
-        foreach (Rect r in rects) area += r.Area;
-        return area;
     }
 
     /// <summary>Lossy tiles (JPEG, or moved approximately by a CopyRect) are resent once still: the refresh timer runs from the first.</summary>

@@ -19,5 +19,13 @@ public readonly record struct Rect(int X, int Y, int Width, int Height)
     public bool Contains(Rect other) =>
         other.X >= X && other.Y >= Y && other.Right <= Right && other.Bottom <= Bottom;
 
+    /// <summary>The summed area of <paramref name="rects"/> (which do not overlap: an update's rectangles).</summary>
+    public static long TotalArea(List<Rect> rects)
+    {
+        long area = 0;
+        foreach (Rect r in rects) area += r.Area;
+        return area;
+    }
+
     public override string ToString() => $"{Width}x{Height}+{X}+{Y}";
 }

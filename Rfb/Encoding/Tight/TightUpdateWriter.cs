@@ -103,9 +103,7 @@ internal sealed class TightUpdateWriter : IDisposable
         bool lossless, TileSet lossy, IBufferWriter<byte> output)
     {
         _encoder.CompressLevel = settings.CompressLevel;
-        long area = 0;
-        foreach (Rect rect in rects) area += rect.Area;
-        _encoder.SmallUpdate = area <= TightEncoder.MaxArea;
+        _encoder.SmallUpdate = Rect.TotalArea(rects) <= TightEncoder.MaxArea;
         bool jpeg = settings.AllowsJpeg && !lossless && !_jpegFailed && _encoder.CanCompressJpeg;
         if (!lossless) _updates++;
         int count = 0;
