@@ -137,15 +137,15 @@ public sealed class ZrleEncoder : IRectEncoder, IDisposable
     /// <summary>
     /// The zlib level for large rectangles of mostly non-raw tiles (captured text: plain RLE and palette tiles) at a
     /// viewer's compression level (−1: none sent, taken as 2). Measured on the load tool's scrolling editor (ZRLE
-    /// data of its frames through zlib-ng): 9 takes about 3× the time of 6 for 1.6 % fewer bytes, 6 twice the time
-    /// of 5 for 1.9 % fewer (in process: 713,713 against 727,145 B/update, 77–86 against 47–48 ms). Twice the CPU for
-    /// 2 % of the bytes is a poor trade on a Pi, so 5 up to level 3 (TigerVNC's and noVNC's default is 2), and 6 from
-    /// level 4, where a viewer asks for bytes before time. On smooth captured video (raw tiles) 9 is 5 % smaller than anything below and 2..8 are
+    /// data of its frames through zlib-ng, <c>loadtest bytes</c>, B/update): 9 takes about 3× the time of 6 for
+    /// 1.6 % fewer bytes; 6 (713,713) twice the time of 5 (727,145); 5 about 1.25× the time of 4 (735,437, +1.1 %);
+    /// 3 (758,525) and 2 (791,523) give up 4 % and 9 %. Up to level 3 (TigerVNC's and noVNC's default is 2) a Pi's
+    /// CPU counts more than 1 % of the bytes, so 4 there; 6 from level 4, where a viewer asks for bytes before time. On smooth captured video (raw tiles) 9 is 5 % smaller than anything below and 2..8 are
     /// alike, so raw tiles keep <see cref="ZlibLevelFor"/>. From level 8 up, 9 everywhere (smallest).
     /// </summary>
     public static int TextZlibLevelFor(int compressLevel) => TextZlibLevels[compressLevel < 0 ? 2 : Math.Min(compressLevel, 9)];
 
-    private static ReadOnlySpan<byte> TextZlibLevels => [2, 2, 5, 5, 6, 6, 6, 6, 9, 9];
+    private static ReadOnlySpan<byte> TextZlibLevels => [2, 2, 4, 4, 6, 6, 6, 6, 9, 9];
 
     /// <summary>zlib level of raw tiles and small rectangles.</summary>
     public int CompressionLevel { get; }
