@@ -36,6 +36,7 @@ internal sealed partial class ClientSession
 
     // Guarded by _lock.
     private readonly ArrayBufferWriter<byte> _control = new(256);
+    private int _controlUpdates;   // FramebufferUpdates among the control messages (the QEMU key ack): viewers answer them
     private readonly CongestionControl _congestion = new();
     private bool _continuousUpdates;
     private Rect _continuousArea;
@@ -165,6 +166,10 @@ internal sealed partial class ClientSession
         if (_control.WrittenCount == 0) return false;
         _output.Write(_control.WrittenSpan);
         _control.ResetWrittenCount();
+        // A viewer without fences asks again after each FramebufferUpdate, this one included.
+        if (!_capabilities.Fence && !_continuousUpdates)
+            for (; _controlUpdates > 0; _controlUpdates--) _requestPaced.SentUpdate(0, NowMicros());
+        _controlUpdates = 0;
         return true;
     }
 

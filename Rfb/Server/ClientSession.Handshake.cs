@@ -43,8 +43,12 @@ internal sealed partial class ClientSession
 
     private async Task<bool> HandshakeCoreAsync(CancellationToken ct)
     {
+        // The version and security exchanges are round trips with nothing else on the link: the base a viewer
+        // without fences is measured against (RequestPacedBandwidth).
+        long sentAt = NowMicros();
         await WriteAndFlushAsync(ServerVersion.ToArray(), ct).ConfigureAwait(false);
         byte[] version = await ReadExactAsync(VersionLength, ct).ConfigureAwait(false);
+        NoteRoundTrip(sentAt);
         int minor = ParseClientVersion(version);
         byte security = _server.Options.Password is null ? SecurityNone : SecurityVncAuth;
         IPAddress? address = (_remote as IPEndPoint)?.Address;
@@ -64,8 +68,10 @@ internal sealed partial class ClientSession
         }
         else
         {
+            sentAt = NowMicros();
             await WriteAndFlushAsync([1, security], ct).ConfigureAwait(false);
             byte chosen = (await ReadExactAsync(1, ct).ConfigureAwait(false))[0];
+            NoteRoundTrip(sentAt);
             if (chosen != security)
             {
                 await FailSecurityAsync(minor, $"security type {chosen} was not offered", ct).ConfigureAwait(false);
@@ -173,6 +179,12 @@ internal sealed partial class ClientSession
         BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(20), (uint)name.Length);
         name.CopyTo(message, 24);
         await WriteAndFlushAsync(message, ct).ConfigureAwait(false);
+    }
+
+    private void NoteRoundTrip(long sentAt)
+    {
+        long now = NowMicros();
+        lock (_lock) _requestPaced.NoteRoundTrip(now - sentAt);
     }
 
     private async Task WriteAndFlushAsync(byte[] bytes, CancellationToken ct)

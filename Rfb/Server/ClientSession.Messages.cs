@@ -45,6 +45,7 @@ internal sealed partial class ClientSession
             {
                 _qemuKeysAcknowledged = true;
                 ServerMessageWriter.WriteQemuExtendedKeyEventAck(_control);
+                _controlUpdates++;
             }
         }
         _updateSignal.Set();
@@ -63,6 +64,7 @@ internal sealed partial class ClientSession
             // With continuous updates on, incremental requests add nothing (rfbproto "EnableContinuousUpdates");
             // non-incremental ones are still honoured.
             if (incremental && _continuousUpdates) return;
+            if (incremental && !_capabilities.Fence) _requestPaced.GotRequest(NowMicros());
             // Rectangles outside the frame are clipped, not fatal: clients race with resizes.
             var requested = new Rect(x, y, width, height);
             _requestArea = _updateRequested ? Union(_requestArea, requested) : requested;

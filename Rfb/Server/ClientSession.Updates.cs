@@ -69,9 +69,14 @@ internal sealed partial class ClientSession
     private readonly List<Rect> _refreshRects = [];
 
     // "And bandwidth allows" (cf. TigerVNC's lossless refresh, limited to what the link carries meanwhile): on a link
-    // whose bandwidth the fences measure, one update refreshes only what takes about this long to send, so changes
-    // (typing) never queue behind a whole screen of lossless pixels; the rest goes in the updates after it.
+    // whose bandwidth the fences (or, without fences, the viewer's requests) measure, one update refreshes only what
+    // takes about this long to send, so changes (typing) never queue behind a whole screen of lossless pixels; the
+    // rest goes in the updates after it.
     private static readonly TimeSpan RefreshLinkTime = TimeSpan.FromMilliseconds(100);
+    // Guarded by _lock: the update loop notes updates, the receive loop requests.
+    private readonly RequestPacedBandwidth _requestPaced = new();
+    // How long the refresh waits for a viewer without fences to answer the update before it (see RefreshTileBudgetLocked).
+    private static readonly TimeSpan RefreshAnswerWait = TimeSpan.FromSeconds(2);
     // Bytes a refreshed pixel cost lately (update loop only): the budget's pixels from the link's bytes. Starts where
     // lossless desktop content is (text ~0.3, photographs ~2–3) and follows what was sent.
     private double _refreshBytesPerPixel = 1.0;
@@ -235,6 +240,10 @@ internal sealed partial class ClientSession
                         long now = NowMicros();
                         _congestion.SentPing(before, now);
                         _congestion.SentPing(after, now);
+                    }
+                    else if (kind != UpdateKind.None && !_continuousUpdates)
+                    {
+                        _requestPaced.SentUpdate(written - flushed, NowMicros());
                     }
                 }
 
@@ -415,9 +424,9 @@ internal sealed partial class ClientSession
             if (_stillLossy is not null)
             {
                 int budget = RefreshTileBudgetLocked();
-                _stillLossy.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _refreshRects, budget);
+                if (budget > 0) _stillLossy.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _refreshRects, budget);
                 if (budget != int.MaxValue && _refreshRects.Count > 0 && !_stillLossy.IsEmpty)
-                    RfbLog.RefreshCut(_logger, _remote, budget, _stillLossy.Count, _congestion.BandwidthBytesPerSecond);
+                    RfbLog.RefreshCut(_logger, _remote, budget, _stillLossy.Count, LinkBandwidthLocked());
             }
             MarkInFlightLocked();
             // rfbproto "LED State": sent whenever it changes, as a pseudo-rectangle of an update (alone if no pixels are due).
@@ -607,7 +616,6 @@ internal sealed partial class ClientSession
             image?.Release();
         }
         WriteStaged();
-
         _hasLossy = !lossy.IsEmpty;
         StartRefreshTimerIfLossy();
     }
@@ -626,16 +634,31 @@ internal sealed partial class ClientSession
 
     /// <summary>
     /// How many still lossy tiles the next update may refresh: what the link carries in <see cref="RefreshLinkTime"/>
-    /// at the bandwidth the fences measured, at least one tile; everything when nothing is measured (a viewer without
-    /// fences paces updates by its requests).
+    /// at the bandwidth the fences measured (or, for a viewer without fences, its requests), at least one tile;
+    /// everything while nothing is measured; none while a viewer without fences has not answered the last update.
     /// </summary>
     private int RefreshTileBudgetLocked()
     {
-        long bandwidth = _capabilities.Fence ? _congestion.BandwidthBytesPerSecond : 0;
+        // A viewer without fences may keep a second request outstanding (libvncclient does), so the refresh could go
+        // right behind an update still on its way. Both may then arrive in one read, and libvncclient before 0.9.15
+        // (Debian 12's) leaves the second unread until more data comes (its WaitForMessage ignored what it had
+        // buffered): on a still screen, never. So the refresh waits for the answer to the update before it.
+        if (!_capabilities.Fence && !_continuousUpdates
+            && _requestPaced.AwaitsAnswer(NowMicros(), (long)RefreshAnswerWait.TotalMicroseconds))
+            return 0;
+        long bandwidth = LinkBandwidthLocked();
         if (bandwidth <= 0) return int.MaxValue;
         double pixels = bandwidth * RefreshLinkTime.TotalSeconds / _refreshBytesPerPixel;
-        return (int)Math.Clamp(pixels / (Framebuffer.TileSize * Framebuffer.TileSize), 1, int.MaxValue);
+        int tiles = (int)Math.Clamp(pixels / (Framebuffer.TileSize * Framebuffer.TileSize), 1, int.MaxValue);
+        // Requests measure the link less surely than fences (a viewer may leave an update unanswered, and the
+        // estimate then falls for nothing): however low it falls, the refresh takes about eight updates at most.
+        if (!_capabilities.Fence && _stillLossy is not null) tiles = Math.Max(tiles, (_stillLossy.Count + 7) / 8);
+        return tiles;
     }
+
+    /// <summary>The link's bandwidth in bytes per second as measured so far; 0 while unknown.</summary>
+    private long LinkBandwidthLocked() =>
+        _capabilities.Fence ? _congestion.BandwidthBytesPerSecond : _requestPaced.BandwidthBytesPerSecondAt(NowMicros());
 
     /// <summary>Follows what the refresh just sent cost a pixel (half the old estimate, half the new).</summary>
     private void NoteRefreshCost(long bytes, long pixels)

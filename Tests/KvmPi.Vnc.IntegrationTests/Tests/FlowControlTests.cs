@@ -70,6 +70,45 @@ public sealed class FlowControlTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The same for libvncclient (Tight JPEG, quality 8), which has neither fences nor continuous updates and asks
+    /// for each update after the last: the server measures the link by how soon it asks again. Its last piece must
+    /// arrive alone: Debian 12's libvncclient leaves an update that came in one read with the one before it unread
+    /// (until more data comes, which on a still screen it does not), which failed this test before the refresh
+    /// waited for each answer.
+    /// </summary>
+    [SkippableFact]
+    public async Task Libvncclient_without_fences_on_a_slow_link_gets_the_lossless_refresh_in_pieces_and_ends_exact()
+    {
+        Tools.RequireTurboJpeg();
+        await RfbProbe.GetBinaryAsync();
+        using var dir = new TempDir("slow-refresh-requests");
+        var video = TestVideo.CreateStill(dir.File("still.mjpeg"), 1280, 720, frames: 3);
+        using var server = await ServerProcess.StartAsync("--video", video.Path, "--fps", "5", "--log-level", "debug",
+            "--keyboard", dir.ReportFile("keyboard.hid"), "--mouse", dir.ReportFile("mouse.hid"));
+        string raw = dir.File("raw.ppm");
+        var probe = await RfbProbe.RunAsync(server.Port, new ProbeOptions { Encodings = "raw", TailSeconds = 0.5, OutputPpm = raw });
+        Assert.True(probe.Process.ExitCode == 0 && probe.Result is { Full: true }, $"raw probe: {probe}\n{server.Describe()}");
+        var expected = await video.MatchDecodedAsync(RgbImage.LoadPpm(raw), "raw frame vs the decoded JPEG");
+
+        using var link = new ThrottledProxy(server.Port, bytesPerSecond: 500_000);
+        string shot = dir.File("tight.ppm");
+        var slow = await RfbProbe.RunAsync(link.Port, new ProbeOptions
+        {
+            Encodings = "tight raw", Quality = 8, Compress = 2, Actions = ["s:10000"], TailSeconds = 0.5,
+            OutputPpm = shot, Timeout = TimeSpan.FromSeconds(60),
+        });
+        Assert.True(slow.Process.ExitCode == 0 && slow.Result is { Full: true }, $"probe on the slow link: {slow}\n{server.Describe()}");
+        await RgbImage.AssertEqualAsync(expected, RgbImage.LoadPpm(shot), "libvncclient on a slow link, after the lossless refresh", dir);
+        string log = server.Output;
+        string[] cuts = log.Split('\n').Where(l => l.Contains("lossless refresh of")).ToArray();
+        output.WriteLine(string.Join('\n', cuts));
+        output.WriteLine(slow.ToString());
+        // ~1.1 MB of lossless refresh on a 500 kB/s link, in pieces of what it carries in ~0.1 s (or an eighth of it).
+        Assert.True(cuts.Length >= 3, $"the refresh was cut {cuts.Length} times\n{log}");
+        Assert.DoesNotContain("not reading updates", log);
+    }
+
+    /// <summary>
     /// A client that asks for full Raw 1080p frames (8 MB each) at 30 fps and then reads nothing: the server
     /// keeps one update for it in its pipe and no more, so its memory stays bounded, and the other viewer keeps
     /// getting the video. (Its drop after the 30 s write timeout is covered by the unit tests with a shorter one.)

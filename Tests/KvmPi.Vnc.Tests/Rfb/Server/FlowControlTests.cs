@@ -65,7 +65,7 @@ public class FlowControlTests
     internal static byte[] EnableContinuousUpdates(bool enable, int w, int h) =>
         [150, (byte)(enable ? 1 : 0), 0, 0, 0, 0, (byte)(w >> 8), (byte)w, (byte)(h >> 8), (byte)h];
 
-    private static byte[] FullRequest(int w, int h) => [3, 0, 0, 0, 0, 0, (byte)(w >> 8), (byte)w, (byte)(h >> 8), (byte)h];
+    internal static byte[] FullRequest(int w, int h) => [3, 0, 0, 0, 0, 0, (byte)(w >> 8), (byte)w, (byte)(h >> 8), (byte)h];
 
     internal static byte[] Fence(uint flags, params byte[] payload)
     {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 using System.Buffers.Binary;
 using KvmPi.Vnc.Rfb.Pixels;
+using KvmPi.Vnc.Rfb.Server;
 using KvmPi.Vnc.Rfb.Updates;
 using KvmPi.Vnc.Tests.Support.Decoders;
 using static KvmPi.Vnc.Tests.Rfb.Server.FlowControlTests;
@@ -8,9 +9,10 @@ using static KvmPi.Vnc.Tests.Rfb.Server.FlowControlTests;
 namespace KvmPi.Vnc.Tests.Rfb.Server;
 
 /// <summary>
-/// The lossless refresh "as bandwidth allows": a Tight JPEG viewer with continuous updates and fences, on a link the
-/// test simulates by answering each ping only when the bytes before it would have crossed a link of a given rate.
-/// The delays only shape what the server measures; what is asserted is what the updates hold.
+/// The lossless refresh "as bandwidth allows": a Tight JPEG viewer on a link the test simulates by answering each
+/// ping (a viewer with continuous updates and fences) or asking for the next update (a viewer without) only when
+/// the bytes before would have crossed a link of a given rate. The delays only shape what the server measures;
+/// what is asserted is what the updates hold.
 /// </summary>
 public class RefreshBandwidthTests
 {
@@ -35,9 +37,10 @@ public class RefreshBandwidthTests
 
     /// <summary>
     /// The viewer's side of a link carrying <see cref="_bytesPerSecond"/>: reads and decodes Tight updates into a
-    /// canvas and answers each ping once the bytes received since the last answer would have arrived.
+    /// canvas and answers each ping, or without fences asks for the next update after each, once the bytes received
+    /// since the last answer would have arrived.
     /// </summary>
-    private sealed class SlowLinkViewer(Stream client, int bytesPerSecond) : IDisposable
+    private sealed class SlowLinkViewer(Stream client, int bytesPerSecond, bool fences) : IDisposable
     {
         private readonly int _bytesPerSecond = bytesPerSecond;
         private readonly TightDecoder _decoder = new();
@@ -76,6 +79,12 @@ public class RefreshBandwidthTests
                     for (int row = 0; row < h; row++) px.AsSpan(row * w, w).CopyTo(Canvas.AsSpan((y + row) * W + x, w));
                     kinds.Add(_decoder.LastKind);
                     area += (long)w * h;
+                }
+                if (!fences)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds((double)_bytesSinceAnswer / _bytesPerSecond));
+                    _bytesSinceAnswer = 0;
+                    await client.WriteAsync(IncrementalRequest);
                 }
                 return (kinds, area);
             }
@@ -133,18 +142,40 @@ public class RefreshBandwidthTests
         public void Dispose() => _decoder.Dispose();
     }
 
+    private static readonly byte[] IncrementalRequest = [3, 1, 0, 0, 0, 0, W >> 8, W & 0xFF, H >> 8, H & 0xFF];
+
     [Fact]
-    public async Task OnASlowLinkTheLosslessRefreshGoesInPiecesThatTakeAboutATenthOfASecondEach()
+    public Task OnASlowLinkTheLosslessRefreshGoesInPiecesThatTakeAboutATenthOfASecondEach() => RefreshInPiecesAsync(fences: true);
+
+    /// <summary>
+    /// The same for a viewer without fences or continuous updates (libvncclient, TightVNC, RealVNC, gtk-vnc): the
+    /// server measures the link by how soon the viewer asks again after each update.
+    /// </summary>
+    [Fact]
+    public Task ForAViewerWithoutFencesItsRequestsMeasureTheLinkAndTheRefreshGoesInPiecesToo() => RefreshInPiecesAsync(fences: false);
+
+    private static async Task RefreshInPiecesAsync(bool fences)
     {
-        var (server, client, serving) = await ConnectAsync(W, H, null, 7, -24, -312, -313);   // Tight, quality 8
-        Assert.Equal(Fence(0x8000_0000, 0), await ReadExactly(client, 10));
-        Assert.Equal(150, (await ReadExactly(client, 1))[0]);
-        await client.WriteAsync(EnableContinuousUpdates(true, W, H));
-        using var viewer = new SlowLinkViewer(client, bytesPerSecond: 200_000);
+        RfbServer server;
+        Stream client;
+        Task serving;
+        if (fences)
+        {
+            (server, client, serving) = await ConnectAsync(W, H, null, 7, -24, -312, -313);   // Tight, quality 8
+            Assert.Equal(Fence(0x8000_0000, 0), await ReadExactly(client, 10));
+            Assert.Equal(150, (await ReadExactly(client, 1))[0]);
+            await client.WriteAsync(EnableContinuousUpdates(true, W, H));
+        }
+        else
+        {
+            (server, client, serving) = await ConnectAsync(W, H, null, 7, -24);
+            await client.WriteAsync(FullRequest(W, H));
+        }
+        using var viewer = new SlowLinkViewer(client, bytesPerSecond: 200_000, fences);
         await viewer.ReadUpdateAsync();   // the first frame, black
-        // A few one-pixel changes, their pings answered at once: the server learns the base round trip before it
-        // measures the link on the photographs (on a busy machine a late first answer would inflate that base and,
-        // with it, the bandwidth measured over it).
+        // A few one-pixel changes, answered at once: the server learns the base round trip before it measures the
+        // link on the photographs (on a busy machine a late first answer would inflate that base and, with it, the
+        // bandwidth measured over it).
         for (uint n = 1; n <= 5; n++)
         {
             byte[] dot = Frame(W, H, 0);
