@@ -47,13 +47,8 @@ public sealed class FlowControlTests(ITestOutputHelper output)
         Tools.RequireTurboJpeg();
         Tools.Require("Xvfb", "xtigervncviewer", "xdotool", "import", "convert");
         using var dir = new TempDir("slow-refresh");
-        var video = TestVideo.CreateStill(dir.File("still.mjpeg"), 1280, 720, frames: 3);
-        using var server = await ServerProcess.StartAsync("--video", video.Path, "--fps", "5", "--log-level", "debug",
-            "--keyboard", dir.ReportFile("keyboard.hid"), "--mouse", dir.ReportFile("mouse.hid"));
-        string raw = dir.File("raw.ppm");
-        var probe = await RfbProbe.RunAsync(server.Port, new ProbeOptions { Encodings = "raw", TailSeconds = 0.5, OutputPpm = raw });
-        Assert.True(probe.Process.ExitCode == 0 && probe.Result is { Full: true }, $"raw probe: {probe}\n{server.Describe()}");
-        var expected = await video.MatchDecodedAsync(RgbImage.LoadPpm(raw), "raw frame vs the decoded JPEG");
+        var (video, started, expected) = await StillScreenAsync(dir);
+        using var server = started;
 
         using var link = new ThrottledProxy(server.Port, bytesPerSecond: 500_000);
         using var x = await XvfbDisplay.StartAsync();
@@ -82,13 +77,8 @@ public sealed class FlowControlTests(ITestOutputHelper output)
         Tools.RequireTurboJpeg();
         await RfbProbe.GetBinaryAsync();
         using var dir = new TempDir("slow-refresh-requests");
-        var video = TestVideo.CreateStill(dir.File("still.mjpeg"), 1280, 720, frames: 3);
-        using var server = await ServerProcess.StartAsync("--video", video.Path, "--fps", "5", "--log-level", "debug",
-            "--keyboard", dir.ReportFile("keyboard.hid"), "--mouse", dir.ReportFile("mouse.hid"));
-        string raw = dir.File("raw.ppm");
-        var probe = await RfbProbe.RunAsync(server.Port, new ProbeOptions { Encodings = "raw", TailSeconds = 0.5, OutputPpm = raw });
-        Assert.True(probe.Process.ExitCode == 0 && probe.Result is { Full: true }, $"raw probe: {probe}\n{server.Describe()}");
-        var expected = await video.MatchDecodedAsync(RgbImage.LoadPpm(raw), "raw frame vs the decoded JPEG");
+        var (_, started, expected) = await StillScreenAsync(dir);
+        using var server = started;
 
         using var link = new ThrottledProxy(server.Port, bytesPerSecond: 500_000);
         string shot = dir.File("tight.ppm");
@@ -106,6 +96,29 @@ public sealed class FlowControlTests(ITestOutputHelper output)
         // ~1.1 MB of lossless refresh on a 500 kB/s link, in pieces of what it carries in ~0.1 s (or an eighth of it).
         Assert.True(cuts.Length >= 3, $"the refresh was cut {cuts.Length} times\n{log}");
         Assert.DoesNotContain("not reading updates", log);
+    }
+
+    /// <summary>
+    /// A server playing a still 1280x720 screen (debug log, for the refresh's pieces), and the picture a Raw viewer
+    /// gets from it, checked against the decoded JPEG: what a lossless refresh must end at.
+    /// </summary>
+    private static async Task<(TestVideo Video, ServerProcess Server, RgbImage Expected)> StillScreenAsync(TempDir dir)
+    {
+        var video = TestVideo.CreateStill(dir.File("still.mjpeg"), 1280, 720, frames: 3);
+        var server = await ServerProcess.StartAsync("--video", video.Path, "--fps", "5", "--log-level", "debug",
+            "--keyboard", dir.ReportFile("keyboard.hid"), "--mouse", dir.ReportFile("mouse.hid"));
+        try
+        {
+            string raw = dir.File("raw.ppm");
+            var probe = await RfbProbe.RunAsync(server.Port, new ProbeOptions { Encodings = "raw", TailSeconds = 0.5, OutputPpm = raw });
+            Assert.True(probe.Process.ExitCode == 0 && probe.Result is { Full: true }, $"raw probe: {probe}\n{server.Describe()}");
+            return (video, server, await video.MatchDecodedAsync(RgbImage.LoadPpm(raw), "raw frame vs the decoded JPEG"));
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
