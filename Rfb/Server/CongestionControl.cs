@@ -43,8 +43,7 @@ internal sealed class CongestionControl
     private readonly long[] _pingPosition = new long[MaxOutstandingPings];
     private readonly long[] _pingSentAt = new long[MaxOutstandingPings];
     private int _pingHead, _pingCount;
-    private readonly long[] _rates = new long[RateSamples];
-    private int _rateNext;
+    private readonly RecentMaximum _rates = new(RateSamples);
 
     private long _acknowledged;      // position acknowledged by the newest answer
     private long _lastAnswerPosition = -1;
@@ -54,15 +53,7 @@ internal sealed class CongestionControl
     public long? BaseRttMicros => _baseRtt == long.MaxValue ? null : _baseRtt;
 
     /// <summary>Estimated bandwidth in bytes per second; 0 before the first update was answered.</summary>
-    public long BandwidthBytesPerSecond
-    {
-        get
-        {
-            long max = 0;
-            foreach (long r in _rates) max = Math.Max(max, r);
-            return max;
-        }
-    }
+    public long BandwidthBytesPerSecond => _rates.Value;
 
     /// <summary>Bytes the link may hold before another update waits.</summary>
     public long Window
@@ -125,8 +116,7 @@ internal sealed class CongestionControl
         {
             long bytes = position - _lastAnswerPosition;
             long transfer = Math.Max(MinTransferMicros, rtt - _baseRtt);
-            _rates[_rateNext] = (long)Math.Min(long.MaxValue / 2, bytes * 1_000_000.0 / transfer);
-            _rateNext = (_rateNext + 1) % RateSamples;
+            _rates.Add((long)Math.Min(long.MaxValue / 2, bytes * 1_000_000.0 / transfer));
         }
         _lastAnswerPosition = position;
         _acknowledged = Math.Max(_acknowledged, position);

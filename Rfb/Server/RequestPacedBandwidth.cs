@@ -42,8 +42,7 @@ internal sealed class RequestPacedBandwidth
     /// <summary>Shortest time on the link a sample may claim: an answer within the base still gives a finite rate.</summary>
     private const long MinTransferMicros = 1000;
 
-    private readonly long[] _rates = new long[RateSamples];
-    private int _rateNext;
+    private readonly RecentMaximum _rates = new(RateSamples);
     private long _baseMicros = long.MaxValue;
     private readonly long[] _sentBytes = new long[MaxOutstanding];
     private readonly long[] _sentAt = new long[MaxOutstanding];
@@ -51,15 +50,7 @@ internal sealed class RequestPacedBandwidth
     private long _lastAnswerAt = long.MinValue;
 
     /// <summary>Estimated bandwidth in bytes per second from answered updates; 0 while nothing is measured.</summary>
-    public long BandwidthBytesPerSecond
-    {
-        get
-        {
-            long max = 0;
-            foreach (long r in _rates) max = Math.Max(max, r);
-            return max;
-        }
-    }
+    public long BandwidthBytesPerSecond => _rates.Value;
 
     /// <summary>
     /// <see cref="BandwidthBytesPerSecond"/>, but no more than the oldest unanswered update allows: one still
@@ -141,7 +132,6 @@ internal sealed class RequestPacedBandwidth
 
         if (bytes < MinSampleBytes) return;
         transfer = Math.Max(MinTransferMicros, transfer);
-        _rates[_rateNext] = (long)Math.Min(long.MaxValue / 2, bytes * 1_000_000.0 / transfer);
-        _rateNext = (_rateNext + 1) % RateSamples;
+        _rates.Add((long)Math.Min(long.MaxValue / 2, bytes * 1_000_000.0 / transfer));
     }
 }
