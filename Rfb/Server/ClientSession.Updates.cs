@@ -616,6 +616,7 @@ internal sealed partial class ClientSession
             image?.Release();
         }
         WriteStaged();
+
         _hasLossy = !lossy.IsEmpty;
         StartRefreshTimerIfLossy();
     }
