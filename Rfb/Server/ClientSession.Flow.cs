@@ -166,9 +166,17 @@ internal sealed partial class ClientSession
         if (_control.WrittenCount == 0) return false;
         _output.Write(_control.WrittenSpan);
         _control.ResetWrittenCount();
-        // A viewer without fences asks again after each FramebufferUpdate, this one included.
-        if (!_capabilities.Fence && !_continuousUpdates)
-            for (; _controlUpdates > 0; _controlUpdates--) _requestPaced.SentUpdate(0, NowMicros());
+        if (_controlUpdates > 0 && !_continuousUpdates)
+        {
+            // A viewer asks again after each FramebufferUpdate, this one included, so this one answers the pending
+            // request (as TigerVNC's no-data updates do): no pixels go until the viewer asks again. Otherwise the
+            // viewer has one more request outstanding for good, and the server can send two updates back to back
+            // before the viewer has read the first (libvncclient 0.9.14 then leaves the second unread while no more
+            // data comes; see RefreshTileBudgetLocked). The area of a non-incremental request stays due.
+            _updateRequested = false;
+            if (!_capabilities.Fence)
+                for (; _controlUpdates > 0; _controlUpdates--) _requestPaced.SentUpdate(0, NowMicros());
+        }
         _controlUpdates = 0;
         return true;
     }

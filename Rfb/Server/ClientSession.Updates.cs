@@ -347,6 +347,8 @@ internal sealed partial class ClientSession
                 && !(_framebufferReplaced || framebuffer != _framebuffer))
             {
                 _desktopSizePending = false;
+                // It answers the pending request, as the QEMU key ack does (WriteControlLocked).
+                _updateRequested = false;
                 newWidth = _clientWidth;
                 newHeight = _clientHeight;
                 ping = false;

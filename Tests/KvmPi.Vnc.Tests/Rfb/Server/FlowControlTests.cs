@@ -143,6 +143,38 @@ public class FlowControlTests
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>
+    /// The QEMU key ack is a FramebufferUpdate, and viewers ask again after every one: so it answers the request
+    /// pending when it goes (as TigerVNC's no-data updates do), and pixels wait for the next. Otherwise the viewer
+    /// keeps two requests outstanding, and two updates can go back to back before it has read the first.
+    /// </summary>
+    [Fact]
+    public async Task TheQemuKeyAckAnswersThePendingRequest()
+    {
+        var (server, client, serving) = await ConnectAsync(128, 64, null, 0, -313);
+        Assert.Equal(150, (await ReadExactly(client, 1))[0]);
+        await client.WriteAsync(FullRequest(128, 64));
+        Assert.Equal(128 * 64, (await ReadRawUpdate(client)).Sum(r => r.W * r.H));
+
+        // A request waits (nothing changed); the viewer then lists -258 and the ack goes at once.
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 128, 0, 64 });
+        await client.WriteAsync(new byte[] { 2, 0, 0, 3, 0, 0, 0, 0, 0xFF, 0xFF, 0xFE, 0xC7, 0xFF, 0xFF, 0xFE, 0xFE });
+        Assert.Equal(new byte[] { 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFE, 0xFE }, await ReadExactly(client, 16));
+
+        // A change now is not sent: EndOfContinuousUpdates, which is never held, comes first.
+        byte[] frame = Frame(128, 64, 0);
+        Change(frame, 128, 10, 10, 7);
+        server.PublishFrame(frame, 128, 64, 512);
+        await client.WriteAsync(EnableContinuousUpdates(false, 0, 0));
+        Assert.Equal(150, (await ReadExactly(client, 1))[0]);
+
+        // The viewer's answer to the ack brings it.
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 128, 0, 64 });
+        Assert.Equal([(0, 0, 64, 64)], (await ReadRawUpdate(client)).Select(r => (r.X, r.Y, r.W, r.H)));
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     [Fact]
     public async Task EnablingContinuousUpdatesWithoutListingThemIsAProtocolError()
     {

@@ -151,19 +151,23 @@ public class RfbServerTests
         await client.WriteAsync(new byte[] { 2, 0, 0, 3, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x21, 0xFF, 0xFF, 0xFE, 0xCC });
         await client.WriteAsync(new byte[] { 3, 0, 0, 0, 0, 0, 0, 128, 0, 64 });
 
-        // The first update announces the layout (reason 0, status 0), alone; the pixels follow.
+        // The first update announces the layout (reason 0, status 0), alone: it answers the request.
         Assert.Equal(new byte[] { 0, 0, 0, 1 }, await ReadExactly(client, 4));
         Assert.Equal(new byte[] { 0, 0, 0, 0, 0, 128, 0, 64, 0xFF, 0xFF, 0xFE, 0xCC, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 128, 0, 64, 0, 0, 0, 0 },
             await ReadExactly(client, 32));
-        Assert.Equal(128 * 64, await SkipUpdate(client));
 
-        // SetDesktopSize 640x480, one screen: answered at once, reason 1 (this client), status 1 (prohibited), size unchanged.
+        // SetDesktopSize 640x480, one screen: answered at once, reason 1 (this client), status 1 (prohibited), size
+        // unchanged; no pixels came before it.
         byte[] request = new byte[8 + 16];
         request[0] = 251; request[2] = 0x02; request[3] = 0x80; request[4] = 0x01; request[5] = 0xE0; request[6] = 1;
         await client.WriteAsync(request);
         Assert.Equal(new byte[] { 0, 0, 0, 1 }, await ReadExactly(client, 4));
         byte[] reply = await ReadExactly(client, 32);
         Assert.Equal(new byte[] { 0, 1, 0, 1, 0, 128, 0, 64, 0xFF, 0xFF, 0xFE, 0xCC }, reply[..12]);
+
+        // The next request, incremental as viewers send them, gets what the first one asked for: the whole frame.
+        await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 128, 0, 64 });
+        Assert.Equal(128 * 64, await SkipUpdate(client));
 
         // The target changes mode: EDS reason 0 with the new size, alone.
         await client.WriteAsync(new byte[] { 3, 1, 0, 0, 0, 0, 0, 128, 0, 64 });
