@@ -642,7 +642,8 @@ internal sealed partial class ClientSession
     /// </summary>
     private int RefreshTileBudgetLocked()
     {
-        // A viewer without fences may keep a second request outstanding (libvncclient does), so the refresh could go
+        // A viewer without fences may keep a second request outstanding (libvncclient did, until no-data updates
+        // answered the pending request; others may send requests ahead), so the refresh could go
         // right behind an update still on its way. Both may then arrive in one read, and libvncclient before 0.9.15
         // (Debian 12's) leaves the second unread until more data comes (its WaitForMessage ignored what it had
         // buffered): on a still screen, never. So the refresh waits for the answer to the update before it.
