@@ -367,7 +367,12 @@ internal sealed partial class ClientSession
                 _framebuffer = framebuffer;
                 _dirty = new TileSet(framebuffer.TileColumns, framebuffer.TileRows);
                 _dirty.SetAll();
-                _lossy = null;   // everything is resent; what goes lossy is marked again
+                // Everything is resent; what goes lossy is marked again. The three sets are made at the new grid when
+                // pixels are next due: until then (a DesktopSize goes first and waits for the viewer's request) the
+                // publisher must not mark the new frame's tiles in a set of the old grid.
+                _lossy = null;
+                _stillLossy = null;
+                _recentlyChanged = null;
                 _notice = null;
                 ResetMovesLocked();
                 if (newWidth != _clientWidth || newHeight != _clientHeight)
