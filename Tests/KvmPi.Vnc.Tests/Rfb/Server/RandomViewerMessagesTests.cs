@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using KvmPi.Vnc.Rfb;
 using KvmPi.Vnc.Rfb.Server;
 using KvmPi.Vnc.Tests.Hid;
+using KvmPi.Vnc.Tests.Support;
 using Microsoft.Extensions.Logging;
 
 namespace KvmPi.Vnc.Tests.Rfb.Server;
@@ -99,7 +100,10 @@ public class RandomViewerMessagesTests
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
-    /// <summary>A random frame now and then: a few changed tiles mostly, sometimes all new, sometimes a new size.</summary>
+    /// <summary>
+    /// A random frame now and then: a few changed tiles mostly, sometimes all new, sometimes a new size. Some go as the
+    /// capture's JPEG alone when all four viewers take it (5–10 frames a run: that depends on the timing).
+    /// </summary>
     private static async Task PublishFrames(RfbServer server, CancellationToken stop)
     {
         var random = new Random(7);
@@ -126,7 +130,18 @@ public class RandomViewerMessagesTests
                     BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(at), (uint)random.Next());
                 }
             }
-            server.PublishFrame(frame, width, height, width * 4);
+            // A third of the frames come with their JPEG, as from an MJPEG capture (pass-through), and half of those
+            // are first offered as the JPEG alone, as the capture does before it decodes.
+            if (random.Next(3) == 0)
+            {
+                byte[] jpeg = TestJpegEncoder.Encode(frame, width, height, 85);
+                if (random.Next(2) != 0 || !server.TryPublishJpegOnly(jpeg, width, height, changedShare: 1.0, quality: 85))
+                    server.PublishFrame(frame, width, height, width * 4, jpeg);
+            }
+            else
+            {
+                server.PublishFrame(frame, width, height, width * 4);
+            }
             try { await Task.Delay(random.Next(1, 6), stop); }
             catch (OperationCanceledException) { break; }
         }
@@ -185,8 +200,10 @@ public class RandomViewerMessagesTests
         return false;
     }
 
+    /// <summary>Mostly as TigerVNC asks for Tight JPEG (so all four may take the capture's JPEG), else anything.</summary>
     private static int[] RandomEncodings(Random random)
     {
+        if (random.Next(4) != 0) return [7, -24, -256 + random.Next(10), -313, -312, -308, -258, 16, 0];
         int[] list = new int[random.Next(0, 12)];
         for (int i = 0; i < list.Length; i++) list[i] = Encodings[random.Next(Encodings.Length)];
         return list;
