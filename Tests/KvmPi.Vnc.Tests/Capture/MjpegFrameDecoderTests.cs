@@ -111,6 +111,91 @@ public sealed class MjpegFrameDecoderTests
         Assert.True(partial.PartialDecodes >= 20, $"only {partial.PartialDecodes} partial decodes");
     }
 
+    /// <summary>
+    /// A capture device can deliver any bytes. Damaged copies of the frames (bytes flipped in the headers or the
+    /// coded data, cut short, bytes inserted, segment lengths and the image size rewritten; seeded) go in between the
+    /// frames, examined first as the capture does: nothing may throw, a damaged frame reports rows inside the
+    /// picture, and every good frame after one is decoded exactly as a whole decode decodes it.
+    /// </summary>
+    [Theory]
+    [InlineData(320, 240, 1, 85)]
+    [InlineData(333, 257, 2, 90)]
+    public void DamagedFramesAnywhereNeitherThrowNorSpoilTheFramesAfter(int width, int height, int subsampling, int quality)
+    {
+        List<byte[]> frames = Sequence(width, height, subsampling, quality);
+        using var partial = new MjpegFrameDecoder();
+        using var whole = new MjpegFrameDecoder { DecodeChangedRowsOnly = false };
+        var random = new Random(width + subsampling);
+        int damaged = 0;
+        for (int round = 0; round < 6; round++)
+        {
+            for (int f = 0; f < frames.Count; f++)
+            {
+                if (random.Next(3) == 0)
+                {
+                    byte[] bad = Damage(frames[f], random);
+                    damaged++;
+                    partial.TryExamine(bad, out _, out _, out double share, out _);
+                    Assert.InRange(share, 0.0, 1.0);
+                    partial.Decode(bad);
+                    Assert.True(partial.ChangedTop >= 0 && partial.ChangedTop <= partial.ChangedBottom && partial.ChangedBottom <= Math.Max(partial.Height, height),
+                        $"round {round}, damaged frame {f}: rows {partial.ChangedTop}..{partial.ChangedBottom}");
+                    whole.Decode(bad);
+                }
+
+                partial.TryExamine(frames[f], out _, out _, out _, out _);
+                JpegDecodeResult actual = partial.Decode(frames[f]);
+                JpegDecodeResult expected = whole.Decode(frames[f]);
+                Assert.True(expected == actual, $"round {round}, frame {f}: {actual} where a whole decode gives {expected}");
+                if (actual != JpegDecodeResult.Failed)
+                    Assert.True(partial.Pixels.SequenceEqual(whole.Pixels), $"round {round}, frame {f}: pixels differ from a whole decode");
+            }
+        }
+        Assert.True(damaged > 50, $"only {damaged} damaged frames");
+        Assert.True(partial.PartialDecodes > 20, $"only {partial.PartialDecodes} partial decodes");
+    }
+
+    /// <summary>A damaged copy of <paramref name="jpeg"/>: one of the ways a capture's bytes go wrong.</summary>
+    private static byte[] Damage(byte[] jpeg, Random random)
+    {
+        byte[] bad = (byte[])jpeg.Clone();
+        switch (random.Next(6))
+        {
+            case 0:   // bytes flipped anywhere
+                for (int n = random.Next(1, 5); n > 0; n--) bad[random.Next(bad.Length)] ^= (byte)random.Next(1, 256);
+                return bad;
+            case 1:   // bytes flipped in the headers
+                for (int n = random.Next(1, 4); n > 0; n--) bad[random.Next(2, Math.Min(bad.Length, 700))] = (byte)random.Next(256);
+                return bad;
+            case 2:   // cut short
+                return bad[..random.Next(2, bad.Length)];
+            case 3:   // bytes inserted (a marker, often)
+            {
+                int at = random.Next(2, bad.Length);
+                byte[] insert = random.Next(2) == 0 ? [0xFF, (byte)random.Next(0xC0, 0x100)] : [(byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)];
+                return [.. bad.AsSpan(0, at), .. insert, .. bad.AsSpan(at)];
+            }
+            case 4:   // a segment's length rewritten
+            {
+                var segments = new List<int>();
+                for (int i = 2; i + 3 < bad.Length && segments.Count < 12; i++)
+                    if (bad[i] == 0xFF && bad[i + 1] is >= 0xC0 and <= 0xFE and not 0xD8 and not 0xD9 and not (>= 0xD0 and <= 0xD7)) segments.Add(i);
+                if (segments.Count == 0) return bad;
+                int s = segments[random.Next(segments.Count)];
+                BinaryPrimitives.WriteUInt16BigEndian(bad.AsSpan(s + 2), (ushort)random.Next(65536));
+                return bad;
+            }
+            default:   // the image size in the frame header rewritten
+            {
+                int sof = bad.AsSpan().IndexOf(new byte[] { 0xFF, 0xC0 });
+                if (sof < 0 || sof + 9 > bad.Length) return bad;
+                BinaryPrimitives.WriteUInt16BigEndian(bad.AsSpan(sof + 5), (ushort)random.Next(65536));   // height
+                BinaryPrimitives.WriteUInt16BigEndian(bad.AsSpan(sof + 7), (ushort)random.Next(65536));   // width
+                return bad;
+            }
+        }
+    }
+
     [Fact]
     public void MotionJpegWithoutHuffmanTablesDecodesPartiallyWithTheStandardOnes()
     {
