@@ -13,9 +13,12 @@ namespace KvmPi.Vnc.Hid.Keyboard;
 /// Design notes:
 /// <list type="number">
 /// <item>State is kept as the target sees it: modifier bits the viewers hold, and the held keys by HID usage (not
-/// keysym), in press order, each with the keysym that pressed it. A release matches by usage ('a' pressed, 'A'
-/// released: one key), else by that keysym, so a key pressed as a keysym and released as a scancode (or the other
-/// way round, or after a Caps/Num Lock change moved the character) is still released.</item>
+/// keysym), in press order, each with the keysym that pressed it. A keysym's release matches the key of its usage
+/// pressed by the same letter ('a' pressed, 'A' released), else the key that keysym or its other case pressed, else
+/// the key of its usage, else a key a scancode pressed under its name; a scancode's the key of its usage, else the
+/// key its keysym pressed. So a key pressed as a keysym and released as a scancode (or the other way round, or after
+/// a Caps/Num Lock change moved the character, or as the other case on a layout where that is another key) is still
+/// released, and not another key in its place (<see cref="ReleaseUnsynchronized"/>).</item>
 /// <item>Keysyms name characters, so Shift, AltGr (level 3) and level 5 are what the character needs on the
 /// target's layout, whatever the viewer holds (rfbproto KeyEvent guidelines): the most recently pressed held key
 /// decides them. Ctrl, Alt and GUI always pass through. Function, editing, keypad keys and scancodes pass every
@@ -47,6 +50,7 @@ public sealed partial class Keyboard
     private HeldBytes _heldUsages;
     private HeldBytes _heldLevels;   // LevelModifiers per held key, parallel to _heldUsages
     private HeldKeysyms _heldKeysyms; // the keysym that pressed it (0 for a scancode that came without one)
+    private HeldBytes _heldByScancode; // 1 when a scancode pressed it (its keysym is then only the viewer's name for it)
     private ulong _lastSent;     // last report sent, as 8 bytes little-endian; all keys up at start
     private byte _leds;          // the target's lock LEDs (HID LED order); unknown until it says = all off
     private uint _swallowRelease; // the paste chord's key, whose release must not reach the target either
@@ -113,9 +117,9 @@ public sealed partial class Keyboard
             if (KeyboardUsage.IsModifier(usage))
                 SetClientModifierUnsynchronized(usage, down);
             else if (down)
-                PressUnsynchronized(usage, LevelModifiers.None, keysym);
+                PressUnsynchronized(usage, LevelModifiers.None, keysym, byScancode: true);
             else
-                ReleaseUnsynchronized(usage, keysym);
+                ReleaseUnsynchronized(usage, keysym, byScancode: true);
             SendIfChangedUnsynchronized();
         }
     }
@@ -277,7 +281,7 @@ public sealed partial class Keyboard
         SendIfChangedUnsynchronized();
     }
 
-    private bool PressUnsynchronized(byte usage, LevelModifiers levels, uint keysym)
+    private bool PressUnsynchronized(byte usage, LevelModifiers levels, uint keysym, bool byScancode = false)
     {
         // A second press of a held usage (client auto-repeat, or 'a' then 'A') moves it to the newest position so
         // that its levels are the ones in force; it never takes a second slot.
@@ -290,26 +294,68 @@ public sealed partial class Keyboard
         _heldUsages[_heldCount] = usage;
         _heldLevels[_heldCount] = (byte)levels;
         _heldKeysyms[_heldCount] = keysym;
+        _heldByScancode[_heldCount] = byScancode ? (byte)1 : (byte)0;
         _heldCount++;
         return true;
     }
 
-    /// <summary>Releases the key with this usage, else the key this keysym pressed. False when neither is held.</summary>
-    private bool ReleaseUnsynchronized(byte usage, uint keysym)
+    /// <summary>
+    /// Releases a held key. For a scancode (<paramref name="byScancode"/>): the key with this usage, else the key this
+    /// keysym pressed. For a keysym, the first of: the key with the usage it types now that a keysym of the same
+    /// letter pressed ('a' pressed, 'A' released); the key this keysym or its other case pressed; the key with the
+    /// usage it types now; the key a scancode pressed under this keysym's name. False when none is held.
+    /// </summary>
+    /// <remarks>
+    /// Usage alone comes late because two characters can share a key: a character made with a dead key holds its
+    /// base key ('Ì' on tr holds the key of 'I'), and the release of another character of that key must not take it.
+    /// The other case comes before it because on some layouts the two cases are different keys or one is not there
+    /// at all (tr: 'I' and 'i'; il: Latin capitals only), and viewers release a letter as the case they show by then
+    /// ('X' pressed with Shift, Shift up, 'x' released). Usage alone still releases a key whose character a Caps or
+    /// Num Lock change moved (KP_1 pressed, KP_End released). Keys pressed as scancodes come last: the keysym a
+    /// viewer sends with a scancode is its own layout's, and may be a character another key types here.
+    /// </remarks>
+    private bool ReleaseUnsynchronized(byte usage, uint keysym, bool byScancode = false)
     {
-        int index = usage == KeyboardUsage.None ? -1 : IndexOfUsageUnsynchronized(usage);
-        if (index < 0 && keysym != 0)
+        int index = -1;
+        if (byScancode)
         {
-            for (int i = 0; i < _heldCount && index < 0; i++)
+            index = IndexOfUsageUnsynchronized(usage);
+            if (index < 0 && keysym != 0) index = IndexOfKeysymUnsynchronized(keysym, folded: false, byScancode: null);
+        }
+        else
+        {
+            uint folded = Keysym.CaseFolded(keysym);
+            for (int i = 0; i < _heldCount && index < 0 && usage != KeyboardUsage.None; i++)
             {
-                if (_heldKeysyms[i] == keysym)
+                if (_heldUsages[i] == usage && Keysym.CaseFolded(_heldKeysyms[i]) == folded)
                     index = i;
             }
+            if (keysym != 0)
+            {
+                if (index < 0) index = IndexOfKeysymUnsynchronized(keysym, folded: false, byScancode: false);
+                if (index < 0) index = IndexOfKeysymUnsynchronized(keysym, folded: true, byScancode: false);
+            }
+            if (index < 0 && usage != KeyboardUsage.None) index = IndexOfUsageUnsynchronized(usage);
+            if (index < 0 && keysym != 0) index = IndexOfKeysymUnsynchronized(keysym, folded: true, byScancode: true);
         }
         if (index < 0)
             return false;   // an unmatched release is ignored: nothing to change
         RemoveAtUnsynchronized(index);
         return true;
+    }
+
+    /// <summary>The held key this keysym (or its other case) pressed, among keys pressed as scancodes or not (null: any).</summary>
+    private int IndexOfKeysymUnsynchronized(uint keysym, bool folded, bool? byScancode)
+    {
+        uint wanted = folded ? Keysym.CaseFolded(keysym) : keysym;
+        for (int i = 0; i < _heldCount; i++)
+        {
+            uint held = _heldKeysyms[i];
+            if (held != 0 && (folded ? Keysym.CaseFolded(held) : held) == wanted
+                && (byScancode is null || (_heldByScancode[i] == 1) == byScancode))
+                return i;
+        }
+        return -1;
     }
 
     private int IndexOfUsageUnsynchronized(byte usage)
@@ -329,6 +375,7 @@ public sealed partial class Keyboard
             _heldUsages[i - 1] = _heldUsages[i];
             _heldLevels[i - 1] = _heldLevels[i];
             _heldKeysyms[i - 1] = _heldKeysyms[i];
+            _heldByScancode[i - 1] = _heldByScancode[i];
         }
         _heldCount--;
     }

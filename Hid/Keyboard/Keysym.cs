@@ -13,6 +13,22 @@ internal static class Keysym
     /// <summary>Keysyms 0x01000000 + code point name Unicode characters (keysymdef.h "Unicode characters").</summary>
     public const uint UnicodeOffset = 0x0100_0000;
 
+    /// <summary>
+    /// The keysym of the character's lower case, for letters of Latin-1 (keysyms 0x41..0xDE) and Unicode keysyms of
+    /// the Basic Multilingual Plane (those of Latin-1 characters as their Latin-1 keysyms); any other keysym as it is.
+    /// </summary>
+    public static uint CaseFolded(uint keysym)
+    {
+        if (keysym >= UnicodeOffset && keysym - UnicodeOffset <= char.MaxValue)
+        {
+            uint lower = char.ToLowerInvariant((char)(keysym - UnicodeOffset));
+            return lower < 0x100 ? lower : UnicodeOffset + lower;
+        }
+        if (keysym is >= 'A' and <= 'Z' or >= 0xC0 and <= 0xDE and not 0xD7)
+            return keysym + 0x20;
+        return keysym;
+    }
+
     public const uint ISO_Level3_Shift = 0xFE03;   // AltGr
     public const uint ISO_Level5_Shift = 0xFE11;
     public const uint ISO_Left_Tab = 0xFE20;       // what X sends for Shift+Tab

@@ -292,6 +292,72 @@ public sealed class KeyboardTests
         Assert.Equal([Report(0, 0x04), AllUp], _sink.Reports);
     }
 
+    private static Keyboard WithLayout(string name, RecordingReportSink sink)
+    {
+        Assert.True(KeyboardLayout.TryGet(name, out KeyboardLayout layout));
+        return new Keyboard(sink, NullLogger.Instance, new KeyboardOptions { Layout = layout });
+    }
+
+    /// <summary>tr: 'i' and 'I' are different keys ('I' is Shift+ı); a viewer that releases 'i' as 'I' still releases it.</summary>
+    [Fact]
+    public void ReleaseAsTheOtherCase_WhereTheCasesAreDifferentKeys_ReleasesTheKeyPressed()
+    {
+        var sink = new RecordingReportSink();
+        Keyboard keyboard = WithLayout("tr", sink);
+        keyboard.KeyEvent('i', true);
+        keyboard.KeyEvent('I', false);
+
+        Assert.Equal(AllUp, sink.Reports[^1]);
+    }
+
+    /// <summary>il: Latin capitals are there (Shift+key) but small letters are not; 'X' released as 'x' is released.</summary>
+    [Fact]
+    public void ReleaseAsACaseTheLayoutLacks_ReleasesTheKeyPressed()
+    {
+        var sink = new RecordingReportSink();
+        Keyboard keyboard = WithLayout("il", sink);
+        keyboard.KeyEvent('X', true);
+        Assert.NotEqual(AllUp, sink.Reports[^1]);
+        keyboard.KeyEvent('x', false);
+
+        Assert.Equal(AllUp, sink.Reports[^1]);
+    }
+
+    /// <summary>
+    /// tr: 'Ì' is dead grave then the key of 'I', which it holds. Releasing 'I' (meant for a held 'i') must release
+    /// 'i', not the key 'Ì' holds; 'Ì' goes with its own release.
+    /// </summary>
+    [Fact]
+    public void ReleaseOfACharacterSharingAKeyWithAnother_ReleasesItsOwn()
+    {
+        var sink = new RecordingReportSink();
+        Keyboard keyboard = WithLayout("tr", sink);
+        keyboard.KeyEvent(0xCC, true);   // Igrave
+        string igraveOnly = sink.Reports[^1];
+        keyboard.KeyEvent('i', true);
+        keyboard.KeyEvent('I', false);
+        Assert.Equal(igraveOnly, sink.Reports[^1]);
+        keyboard.KeyEvent(0xCC, false);
+
+        Assert.Equal(AllUp, sink.Reports[^1]);
+    }
+
+    /// <summary>
+    /// The keysym a scancode comes with is the viewer's own name for the key: a keysym release of that character
+    /// releases the key the keysym pressed, and the scancode's release its own key.
+    /// </summary>
+    [Fact]
+    public void KeysymRelease_PrefersTheKeyAKeysymPressedOverOneAScancodePressed()
+    {
+        _keyboard.ScancodeEvent('p', 0x15, true);   // XT 0x15 is the key of Y (a viewer on a German layout)
+        _keyboard.KeyEvent('p', true);
+        _keyboard.KeyEvent('p', false);
+        Assert.Equal(Report(0, 0x1C), _sink.Reports[^1]);
+        _keyboard.ScancodeEvent('p', 0x15, false);
+
+        Assert.Equal(AllUp, _sink.Reports[^1]);
+    }
+
     [Fact]
     public void UnmatchedRelease_IsIgnored()
     {

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+using KvmPi.Vnc.Hid.Keyboard;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KvmPi.Vnc.Tests.Hid;
+
+/// <summary>
+/// Keys never stick, whatever a viewer sends: seeded random key sequences in every layout (printable and Latin-1
+/// characters, modifiers, AltGr, special and keypad keys, keysyms no layout has, scancode events, repeated presses,
+/// releases of keys not held, letters released with the other case's keysym as viewers do after Shift) give only
+/// well-formed boot reports, and once every key pressed has been released the last report is all up.
+/// </summary>
+public sealed class KeyboardRandomTypingTests
+{
+    private const int SequencesPerLayout = 150;
+    private const int EventsPerSequence = 60;
+
+    private static readonly uint[] Specials =
+    [
+        0xFFE1, 0xFFE2, 0xFFE3, 0xFFE4, 0xFFE9, 0xFFEA, 0xFFEB, 0xFFEC, 0xFE03, 0xFF7E,    // Shift, Control, Alt, Super, AltGr, Mode_switch
+        0xFF0D, 0xFF09, 0xFF08, 0xFF1B, 0xFFFF, 0xFF63, 0xFF50, 0xFF57, 0xFF51, 0xFF52, 0xFF53, 0xFF54,
+        0xFFBE, 0xFFC9, 0xFF61, 0xFF15, 0xFF13, 0xFF6B, 0xFF67, 0xFFE5, 0xFF7F, 0xFF14, 0xFE20,    // ... ISO_Left_Tab
+        0xFFB0, 0xFFB5, 0xFFAB, 0xFFAD, 0xFF8D, 0xFF9F, 0xFFAE,                                   // keypad
+        0xFE51, 0xFE52, 0xFE57,                                                                   // dead keys
+        0x20AC, 0x1000000 + 0x263A, 0x12345678, 0,                                                // €, a Unicode keysym, nonsense
+    ];
+
+    public static TheoryData<string> Layouts()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in KeyboardLayout.Names) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void EveryReportIsWellFormedAndReleasingWhatWasPressedEndsAllUp(string layoutName)
+    {
+        Assert.True(KeyboardLayout.TryGet(layoutName, out KeyboardLayout layout));
+        for (int seed = 1; seed <= SequencesPerLayout; seed++)
+        {
+            var random = new Random(seed * 7919 + StableHash(layoutName));
+            var sink = new RecordingReportSink();
+            var keyboard = new Keyboard(sink, NullLogger.Instance, new KeyboardOptions { Layout = layout, PasteChord = null });
+            var held = new List<(uint Keysym, uint Scancode)>();
+            var log = new List<string>();
+            for (int i = 0; i < EventsPerSequence; i++)
+            {
+                if (held.Count > 0 && random.Next(3) == 0)
+                {
+                    var (keysym, scancode) = held[random.Next(held.Count)];
+                    held.Remove((keysym, scancode));
+                    Release(keyboard, keysym, scancode, random, log);
+                }
+                else if (random.Next(12) == 0)
+                {
+                    // A release of something not held (a viewer that missed the press, or a stray up).
+                    uint keysym = RandomKeysym(random);
+                    log.Add($"up {keysym:x} (not held)");
+                    keyboard.KeyEvent(keysym, false);
+                }
+                else
+                {
+                    uint keysym = RandomKeysym(random);
+                    uint scancode = random.Next(5) == 0 ? (uint)random.Next(1, 0x80) | (random.Next(4) == 0 ? 0x80u : 0) : 0;
+                    log.Add(scancode != 0 ? $"down {keysym:x} scancode {scancode:x}" : $"down {keysym:x}");
+                    if (scancode != 0) keyboard.ScancodeEvent(keysym, scancode, true);
+                    else keyboard.KeyEvent(keysym, true);
+                    held.Add((keysym, scancode));
+                }
+            }
+            while (held.Count > 0)
+            {
+                var (keysym, scancode) = held[random.Next(held.Count)];
+                held.Remove((keysym, scancode));
+                Release(keyboard, keysym, scancode, random, log);
+            }
+
+            string what = $"layout {layoutName}, seed {seed}: {string.Join(", ", log)}";
+            foreach (string report in sink.Reports) AssertWellFormed(report, what);
+            Assert.True(sink.Reports.Count == 0 || sink.Reports[^1] == "00 00 00 00 00 00 00 00",
+                $"{what}\nlast report {sink.Reports[^1]}");
+        }
+    }
+
+    /// <summary>The same number for the same name in every run (string.GetHashCode differs per process).</summary>
+    private static int StableHash(string name)
+    {
+        int hash = 0;
+        foreach (char c in name) hash = hash * 31 + c;
+        return hash & 0xFFFF;
+    }
+
+    private static void Release(Keyboard keyboard, uint keysym, uint scancode, Random random, List<string> log)
+    {
+        if (scancode != 0)
+        {
+            log.Add($"up {keysym:x} scancode {scancode:x}");
+            keyboard.ScancodeEvent(keysym, scancode, false);
+            return;
+        }
+        // Viewers release a letter with the keysym of the case they see now: 'A' down, Shift up, 'a' up.
+        uint up = keysym is >= 'a' and <= 'z' or >= 'A' and <= 'Z' && random.Next(3) == 0 ? keysym ^ 0x20 : keysym;
+        log.Add($"up {up:x}");
+        keyboard.KeyEvent(up, false);
+    }
+
+    private static uint RandomKeysym(Random random) => random.Next(10) switch
+    {
+        < 5 => (uint)random.Next(0x20, 0x7F),    // printable ASCII
+        5 or 6 => (uint)random.Next(0xA0, 0x100),  // Latin-1
+        _ => Specials[random.Next(Specials.Length)],
+    };
+
+    /// <summary>8 bytes: modifiers, 0, then up to six distinct usages packed to the front, or the rollover report.</summary>
+    private static void AssertWellFormed(string report, string what)
+    {
+        byte[] b = Convert.FromHexString(report.Replace(" ", "", StringComparison.Ordinal));
+        Assert.True(b.Length == 8, $"{what}\nreport {report}: not 8 bytes");
+        Assert.True(b[1] == 0, $"{what}\nreport {report}: reserved byte set");
+        if (b[2] == 0x01)
+        {
+            Assert.True(b.AsSpan(2).IndexOfAnyExcept((byte)0x01) < 0, $"{what}\nreport {report}: a partial rollover report");
+            return;
+        }
+        var seen = new HashSet<byte>();
+        bool ended = false;
+        for (int i = 2; i < 8; i++)
+        {
+            if (b[i] == 0) { ended = true; continue; }
+            Assert.False(ended, $"{what}\nreport {report}: a usage after an empty slot");
+            Assert.True(b[i] >= 0x04 && b[i] < 0xE0, $"{what}\nreport {report}: usage {b[i]:x2} is not a key");
+            Assert.True(seen.Add(b[i]), $"{what}\nreport {report}: usage {b[i]:x2} twice");
+        }
+    }
+}
