@@ -78,7 +78,7 @@ public sealed partial class Keyboard
         StopTypingUnsynchronized();
         if (_pasteChord is null || keysym == 0 || !_pasteChord.Matches(_clientModifiers, keysym))
             return false;
-        _swallowRelease = Fold(keysym);
+        _swallowRelease = Keysym.CaseFolded(keysym);
         if (_clipboard.Length == 0)
             HidLog.PasteEmpty(_logger);
         else
@@ -88,12 +88,10 @@ public sealed partial class Keyboard
 
     private bool IsSwallowedReleaseUnsynchronized(uint keysym)
     {
-        if (_swallowRelease == 0 || Fold(keysym) != _swallowRelease) return false;
+        if (_swallowRelease == 0 || Keysym.CaseFolded(keysym) != _swallowRelease) return false;
         _swallowRelease = 0;
         return true;
     }
-
-    private static uint Fold(uint keysym) => keysym is >= 'A' and <= 'Z' ? keysym + 32 : keysym;
 
     private async Task<PasteResult> TypeAsync(string text, long generation, CancellationTokenSource stop)
     {
