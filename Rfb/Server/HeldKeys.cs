@@ -7,10 +7,12 @@ namespace KvmPi.Vnc.Rfb.Server;
 /// </summary>
 /// <remarks>
 /// A key is a keysym (KeyEvent) or a scancode with the keysym it came with (QEMU Extended Key Event, keysym maybe
-/// 0). A release matches a held key with the same scancode or the same keysym, so a key pressed through one path
-/// and released through the other is forgotten too. X11 viewers send the keysym of the key's current level, so a
-/// letter pressed as 'a' may be released as 'A' after Shift went up first; ASCII letters therefore match
-/// case-insensitively. Owned by the receive loop; the count is read from other threads only as a hint.
+/// 0). A release matches the held key pressed the same way (the same scancode, or the same keysym), else the key
+/// the other path pressed under the same keysym, so a key pressed through one path and released through the other
+/// is forgotten too. X11 viewers send the keysym of the key's current level, so a letter pressed as 'a' may be
+/// released as 'A' after Shift went up first: a release matches an ASCII letter of the other case when none of its
+/// own case is held. Presses match exactly (<see cref="IndexOf"/> says why). Owned by the receive loop; the count is
+/// read from other threads only as a hint.
 /// </remarks>
 internal sealed class HeldKeys
 {
@@ -26,12 +28,16 @@ internal sealed class HeldKeys
     /// <param name="scancode">0 for a KeyEvent.</param>
     public void Track(uint keysym, uint scancode, bool down)
     {
-        int i = IndexOf(keysym, scancode);
+        int i = IndexOf(keysym, scancode, Match.Exact);
         if (down)
         {
             if (i < 0 && _count < Capacity) _keys[_count++] = new HeldKey(keysym, scancode);
+            return;
         }
-        else if (i >= 0)
+        if (i < 0) i = IndexOf(keysym, scancode, Match.SamePath);
+        if (i < 0) i = IndexOf(keysym, scancode, Match.OtherPath);
+        if (i < 0) i = IndexOf(keysym, scancode, Match.OtherPathFolded);
+        if (i >= 0)
         {
             _keys[i] = _keys[_count - 1];
             _count--;
@@ -47,13 +53,39 @@ internal sealed class HeldKeys
         return _released.AsSpan(0, n);
     }
 
-    private int IndexOf(uint keysym, uint scancode)
+    /// <summary>How a release finds the key it ends, most alike first.</summary>
+    private enum Match
+    {
+        /// <summary>The same scancode and keysym (a KeyEvent: the same keysym). The only match for a press.</summary>
+        Exact,
+        /// <summary>The same scancode with another keysym; for a KeyEvent, a KeyEvent of the letter's other case.</summary>
+        SamePath,
+        /// <summary>The other path under this keysym: a scancode key released as a KeyEvent, or the other way round.</summary>
+        OtherPath,
+        /// <summary>As <see cref="OtherPath"/>, a letter of the other case.</summary>
+        OtherPathFolded,
+    }
+
+    /// <remarks>
+    /// Presses match exactly: 'I' and 'i' are different keys on some layouts (tr); a KeyEvent pressed while a
+    /// scancode key of that name is held is another key to the keyboard (the scancode's keysym is the viewer's own
+    /// name for it); and a scancode with no key of its own is typed as its keysym, so the same scancode under two
+    /// keysyms is two keys. Each is tracked apart and none is forgotten; a release takes one.
+    /// </remarks>
+    private int IndexOf(uint keysym, uint scancode, Match match)
     {
         uint folded = Fold(keysym);
         for (int i = 0; i < _count; i++)
         {
-            if (scancode != 0 && _keys[i].Scancode == scancode) return i;
-            if (keysym != 0 && Fold(_keys[i].Keysym) == folded) return i;
+            HeldKey key = _keys[i];
+            bool found = match switch
+            {
+                Match.Exact => key.Scancode == scancode && key.Keysym == keysym,
+                Match.SamePath => scancode != 0 ? key.Scancode == scancode : key.Scancode == 0 && keysym != 0 && Fold(key.Keysym) == folded,
+                Match.OtherPath => keysym != 0 && (key.Scancode == 0) == (scancode != 0) && key.Keysym == keysym,
+                _ => keysym != 0 && (key.Scancode == 0) == (scancode != 0) && Fold(key.Keysym) == folded,
+            };
+            if (found) return i;
         }
         return -1;
     }

@@ -15,16 +15,6 @@ public sealed class KeyboardRandomTypingTests
     private const int SequencesPerLayout = 150;
     private const int EventsPerSequence = 60;
 
-    private static readonly uint[] Specials =
-    [
-        0xFFE1, 0xFFE2, 0xFFE3, 0xFFE4, 0xFFE9, 0xFFEA, 0xFFEB, 0xFFEC, 0xFE03, 0xFF7E,    // Shift, Control, Alt, Super, AltGr, Mode_switch
-        0xFF0D, 0xFF09, 0xFF08, 0xFF1B, 0xFFFF, 0xFF63, 0xFF50, 0xFF57, 0xFF51, 0xFF52, 0xFF53, 0xFF54,
-        0xFFBE, 0xFFC9, 0xFF61, 0xFF15, 0xFF13, 0xFF6B, 0xFF67, 0xFFE5, 0xFF7F, 0xFF14, 0xFE20,    // ... ISO_Left_Tab
-        0xFFB0, 0xFFB5, 0xFFAB, 0xFFAD, 0xFF8D, 0xFF9F, 0xFFAE,                                   // keypad
-        0xFE51, 0xFE52, 0xFE57,                                                                   // dead keys
-        0x20AC, 0x1000000 + 0x263A, 0x12345678, 0,                                                // €, a Unicode keysym, nonsense
-    ];
-
     public static TheoryData<string> Layouts()
     {
         var data = new TheoryData<string>();
@@ -55,13 +45,13 @@ public sealed class KeyboardRandomTypingTests
                 else if (random.Next(12) == 0)
                 {
                     // A release of something not held (a viewer that missed the press, or a stray up).
-                    uint keysym = RandomKeysym(random);
+                    uint keysym = RandomKeys.Keysym(random);
                     log.Add($"up {keysym:x} (not held)");
                     keyboard.KeyEvent(keysym, false);
                 }
                 else
                 {
-                    uint keysym = RandomKeysym(random);
+                    uint keysym = RandomKeys.Keysym(random);
                     uint scancode = random.Next(5) == 0 ? (uint)random.Next(1, 0x80) | (random.Next(4) == 0 ? 0x80u : 0) : 0;
                     log.Add(scancode != 0 ? $"down {keysym:x} scancode {scancode:x}" : $"down {keysym:x}");
                     if (scancode != 0) keyboard.ScancodeEvent(keysym, scancode, true);
@@ -104,13 +94,6 @@ public sealed class KeyboardRandomTypingTests
         log.Add($"up {up:x}");
         keyboard.KeyEvent(up, false);
     }
-
-    private static uint RandomKeysym(Random random) => random.Next(10) switch
-    {
-        < 5 => (uint)random.Next(0x20, 0x7F),    // printable ASCII
-        5 or 6 => (uint)random.Next(0xA0, 0x100),  // Latin-1
-        _ => Specials[random.Next(Specials.Length)],
-    };
 
     /// <summary>8 bytes: modifiers, 0, then up to six distinct usages packed to the front, or the rollover report.</summary>
     private static void AssertWellFormed(string report, string what)
