@@ -67,7 +67,7 @@ public sealed class KeyboardRandomTypingTests
             }
 
             string what = $"layout {layoutName}, seed {seed}: {string.Join(", ", log)}";
-            foreach (string report in sink.Reports) AssertWellFormed(report, what);
+            foreach (string report in sink.Reports) RandomKeys.AssertWellFormed(report, what);
             Assert.True(sink.Reports.Count == 0 || sink.Reports[^1] == "00 00 00 00 00 00 00 00",
                 $"{what}\nlast report {sink.Reports[^1]}");
         }
@@ -93,27 +93,5 @@ public sealed class KeyboardRandomTypingTests
         uint up = keysym is >= 'a' and <= 'z' or >= 'A' and <= 'Z' && random.Next(3) == 0 ? keysym ^ 0x20 : keysym;
         log.Add($"up {up:x}");
         keyboard.KeyEvent(up, false);
-    }
-
-    /// <summary>8 bytes: modifiers, 0, then up to six distinct usages packed to the front, or the rollover report.</summary>
-    private static void AssertWellFormed(string report, string what)
-    {
-        byte[] b = Convert.FromHexString(report.Replace(" ", "", StringComparison.Ordinal));
-        Assert.True(b.Length == 8, $"{what}\nreport {report}: not 8 bytes");
-        Assert.True(b[1] == 0, $"{what}\nreport {report}: reserved byte set");
-        if (b[2] == 0x01)
-        {
-            Assert.True(b.AsSpan(2).IndexOfAnyExcept((byte)0x01) < 0, $"{what}\nreport {report}: a partial rollover report");
-            return;
-        }
-        var seen = new HashSet<byte>();
-        bool ended = false;
-        for (int i = 2; i < 8; i++)
-        {
-            if (b[i] == 0) { ended = true; continue; }
-            Assert.False(ended, $"{what}\nreport {report}: a usage after an empty slot");
-            Assert.True(b[i] >= 0x04 && b[i] < 0xE0, $"{what}\nreport {report}: usage {b[i]:x2} is not a key");
-            Assert.True(seen.Add(b[i]), $"{what}\nreport {report}: usage {b[i]:x2} twice");
-        }
     }
 }

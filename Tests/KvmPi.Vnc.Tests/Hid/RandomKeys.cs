@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 namespace KvmPi.Vnc.Tests.Hid;
 
-/// <summary>Keysyms a random viewer sends: printable ASCII, Latin-1, and keys of every other kind.</summary>
+/// <summary>Keysyms a random viewer sends (printable ASCII, Latin-1, keys of every other kind), and what its reports must be.</summary>
 internal static class RandomKeys
 {
     public static readonly uint[] Specials =
@@ -21,4 +21,26 @@ internal static class RandomKeys
         5 or 6 => (uint)random.Next(0xA0, 0x100),  // Latin-1
         _ => Specials[random.Next(Specials.Length)],
     };
+
+    /// <summary>8 bytes: modifiers, 0, then up to six distinct usages packed to the front, or the rollover report.</summary>
+    public static void AssertWellFormed(string report, string what)
+    {
+        byte[] b = Convert.FromHexString(report.Replace(" ", "", StringComparison.Ordinal));
+        Assert.True(b.Length == 8, $"{what}\nreport {report}: not 8 bytes");
+        Assert.True(b[1] == 0, $"{what}\nreport {report}: reserved byte set");
+        if (b[2] == 0x01)
+        {
+            Assert.True(b.AsSpan(2).IndexOfAnyExcept((byte)0x01) < 0, $"{what}\nreport {report}: a partial rollover report");
+            return;
+        }
+        var seen = new HashSet<byte>();
+        bool ended = false;
+        for (int i = 2; i < 8; i++)
+        {
+            if (b[i] == 0) { ended = true; continue; }
+            Assert.False(ended, $"{what}\nreport {report}: a usage after an empty slot");
+            Assert.True(b[i] >= 0x04 && b[i] < 0xE0, $"{what}\nreport {report}: usage {b[i]:x2} is not a key");
+            Assert.True(seen.Add(b[i]), $"{what}\nreport {report}: usage {b[i]:x2} twice");
+        }
+    }
 }
