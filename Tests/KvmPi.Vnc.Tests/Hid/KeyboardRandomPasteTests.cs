@@ -14,15 +14,8 @@ public sealed class KeyboardRandomPasteTests
 {
     private const string AllUp = "00 00 00 00 00 00 00 00";
 
-    public static TheoryData<string> Layouts()
-    {
-        var data = new TheoryData<string>();
-        foreach (string name in KeyboardLayout.Names) data.Add(name);
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Layouts))]
+    [MemberData(nameof(RandomKeys.Layouts), MemberType = typeof(RandomKeys))]
     public async Task RandomTextIsTypedOrSkippedWholeAndLeavesNothingPressed(string layoutName)
     {
         Assert.True(KeyboardLayout.TryGet(layoutName, out KeyboardLayout layout));

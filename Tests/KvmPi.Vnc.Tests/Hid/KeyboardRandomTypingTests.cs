@@ -15,15 +15,8 @@ public sealed class KeyboardRandomTypingTests
     private const int SequencesPerLayout = 150;
     private const int EventsPerSequence = 60;
 
-    public static TheoryData<string> Layouts()
-    {
-        var data = new TheoryData<string>();
-        foreach (string name in KeyboardLayout.Names) data.Add(name);
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Layouts))]
+    [MemberData(nameof(RandomKeys.Layouts), MemberType = typeof(RandomKeys))]
     public void EveryReportIsWellFormedAndReleasingWhatWasPressedEndsAllUp(string layoutName)
     {
         Assert.True(KeyboardLayout.TryGet(layoutName, out KeyboardLayout layout));

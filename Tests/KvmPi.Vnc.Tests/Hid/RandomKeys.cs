@@ -14,6 +14,14 @@ internal static class RandomKeys
         0x20AC, 0x1000000 + 0x263A, 0x12345678, 0,                                                // €, a Unicode keysym, nonsense
     ];
 
+    /// <summary>Every layout the keyboard knows, for a theory.</summary>
+    public static TheoryData<string> Layouts()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in KvmPi.Vnc.Hid.Keyboard.KeyboardLayout.Names) data.Add(name);
+        return data;
+    }
+
     /// <summary>Half printable ASCII, a fifth Latin-1, the rest <see cref="Specials"/>.</summary>
     public static uint Keysym(Random random) => random.Next(10) switch
     {
