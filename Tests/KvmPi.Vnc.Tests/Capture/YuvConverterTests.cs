@@ -106,6 +106,39 @@ public class YuvConverterTests
             }
     }
 
+    /// <summary>
+    /// Seeded random sizes (odd widths, one-row and one-pixel images), padded source and destination strides and
+    /// buffers of exactly the size required: the vector path gives the scalar path's bytes, and leaves the padding
+    /// between destination rows alone.
+    /// </summary>
+    [Fact]
+    public void VectorAndScalarAgreeOnRandomSizesAndStrides()
+    {
+        var random = new Random(2026);
+        YuvLayout[] layouts = Enum.GetValues<YuvLayout>();
+        for (int round = 0; round < 400; round++)
+        {
+            YuvLayout layout = layouts[random.Next(layouts.Length)];
+            int width = random.Next(1, 200), height = random.Next(1, 10);
+            var k = YuvCoefficients.For(new YuvColorimetry(
+                (YuvMatrix)random.Next(Enum.GetValues<YuvMatrix>().Length), (YuvRange)random.Next(Enum.GetValues<YuvRange>().Length)));
+            int stride = YuvConverter.MinimumStride(layout, width) + random.Next(0, 18);
+            int bgrxStride = width * 4 + 4 * random.Next(0, 4);
+            byte[] source = new byte[YuvConverter.RequiredBytes(layout, width, height, stride)];
+            random.NextBytes(source);
+            int bgrxBytes = bgrxStride * (height - 1) + width * 4;
+            byte[] vector = new byte[bgrxBytes], scalar = new byte[bgrxBytes];
+            Array.Fill(vector, (byte)0xA5);
+            Array.Fill(scalar, (byte)0xA5);
+            YuvConverter.Convert(layout, source, stride, vector, bgrxStride, width, height, k, vectorised: true);
+            YuvConverter.Convert(layout, source, stride, scalar, bgrxStride, width, height, k, vectorised: false);
+            Assert.True(scalar.AsSpan().SequenceEqual(vector), $"round {round}: {layout} {width}x{height}, stride {stride}, bgrx stride {bgrxStride}");
+            for (int y = 0; y + 1 < height; y++)
+                Assert.True(vector.AsSpan(y * bgrxStride + width * 4, bgrxStride - width * 4).IndexOfAnyExcept((byte)0xA5) < 0,
+                    $"round {round}: {layout} {width}x{height} wrote into the padding after row {y}");
+        }
+    }
+
     [Fact]
     public void AShortSourceIsRefusedNotOverread()
     {
