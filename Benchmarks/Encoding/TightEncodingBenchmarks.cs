@@ -152,7 +152,7 @@ public class TightEncodingBenchmarks
     public long TightJpegPhoto()
     {
         long before = _sink.Written;
-        _jpegWriter.Write(_photo, _whole, _translator, _q8, false, _lossy, _sink);
+        _jpegWriter.Write(_photo.Current, _whole, _translator, _q8, false, _lossy, _sink);
         return _sink.Written - before;
     }
 
@@ -166,7 +166,7 @@ public class TightEncodingBenchmarks
     public long TightJpegCaptured()
     {
         long before = _sink.Written;
-        _jpegWriter.Write(_captured, _whole, _translator, _q8, false, _lossy, _sink);
+        _jpegWriter.Write(_captured.Current, _whole, _translator, _q8, false, _lossy, _sink);
         return _sink.Written - before;
     }
 
@@ -175,7 +175,7 @@ public class TightEncodingBenchmarks
     public long PassThrough()
     {
         long before = _sink.Written;
-        _jpegWriter.TryWritePassThrough(_captured, (long)W * H, new Rect(0, 0, W, H), _q8, _lossy, _sink);
+        _jpegWriter.TryWritePassThrough(_captured.Current, (long)W * H, new Rect(0, 0, W, H), _q8, _lossy, _sink);
         return _sink.Written - before;
     }
 
@@ -191,7 +191,7 @@ public class TightEncodingBenchmarks
     public long TightJpegDesktop()
     {
         long before = _sink.Written;
-        _jpegWriter.Write(_desktop, _whole, _translator, _q8, false, _lossy, _sink);
+        _jpegWriter.Write(_desktop.Current, _whole, _translator, _q8, false, _lossy, _sink);
         return _sink.Written - before;
     }
 
@@ -199,7 +199,7 @@ public class TightEncodingBenchmarks
     public long TightLosslessDesktop()
     {
         long before = _sink.Written;
-        _losslessWriter.Write(_desktop, _whole, _translator, _lossless, false, _lossy, _sink);
+        _losslessWriter.Write(_desktop.Current, _whole, _translator, _lossless, false, _lossy, _sink);
         return _sink.Written - before;
     }
 
@@ -207,7 +207,7 @@ public class TightEncodingBenchmarks
     public long TightLosslessCaptured()
     {
         long before = _sink.Written;
-        _losslessWriter.Write(_captured, _whole, _translator, _lossless, false, _lossy, _sink);
+        _losslessWriter.Write(_captured.Current, _whole, _translator, _lossless, false, _lossy, _sink);
         return _sink.Written - before;
     }
 

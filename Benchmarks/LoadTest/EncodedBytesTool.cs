@@ -107,13 +107,13 @@ internal static class EncodedBytesTool
 
             before = sink.Written;
 
-            losslessWriter.Write(fb, rects, translator, lossless, lossless: false, lossy!, sink);
+            losslessWriter.Write(fb.Current, rects, translator, lossless, lossless: false, lossy!, sink);
             TimeSpan t2 = CpuClock.Thread();
             long t = sink.Written - before + 4;
 
             before = sink.Written;
 
-            jpegWriter.Write(fb, rects, translator, q8, lossless: false, lossy!, sink);
+            jpegWriter.Write(fb.Current, rects, translator, q8, lossless: false, lossy!, sink);
             TimeSpan t3 = CpuClock.Thread();
             long j = sink.Written - before + 4;
             if (first) continue;

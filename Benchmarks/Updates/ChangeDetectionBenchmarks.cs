@@ -7,14 +7,14 @@ namespace KvmPi.Vnc.Benchmarks.Updates;
 
 /// <summary>
 /// Framebuffer.Update on a 1080p desktop frame (30×17 tiles): the identical-frame case is the worst case for the
-/// compare (every byte read), the few-tiles case adds copying 5 tiles in under the write lock.
+/// compare (every byte read), the few-tiles case adds publishing 5 tiles, the every-tile case (video) a whole frame.
 /// </summary>
 [MemoryDiagnoser]
 public class ChangeDetectionBenchmarks
 {
     private Framebuffer _framebuffer = null!;
     private TileSet _changed = null!;
-    private byte[] _frameA = null!, _frameB = null!;
+    private byte[] _frameA = null!, _frameB = null!, _frameInverted = null!;
     private bool _flip;
 
     [GlobalSetup]
@@ -28,6 +28,9 @@ public class ChangeDetectionBenchmarks
             int x = Math.Min(DesktopFrame.Width, tc * 64 + 64) - 1, y = Math.Min(DesktopFrame.Height, tr * 64 + 64) - 1;
             _frameB[(y * DesktopFrame.Width + x) * 4] ^= 0xFF;
         }
+
+        _frameInverted = (byte[])_frameA.Clone();
+        for (int i = 0; i < _frameInverted.Length; i++) _frameInverted[i] ^= 0xFF;
 
         _framebuffer = new Framebuffer(DesktopFrame.Width, DesktopFrame.Height);
         _changed = new TileSet(_framebuffer.TileColumns, _framebuffer.TileRows);
@@ -48,5 +51,14 @@ public class ChangeDetectionBenchmarks
         _flip = !_flip;
         _changed.Clear();
         return _framebuffer.Update(_flip ? _frameB : _frameA, DesktopFrame.Width * 4, _changed);
+    }
+
+    [Benchmark]
+    public bool EveryTileChanged()
+    {
+        // Alternate between the frame and its negative: every tile differs in its first bytes and is copied whole.
+        _flip = !_flip;
+        _changed.Clear();
+        return _framebuffer.Update(_flip ? _frameInverted : _frameA, DesktopFrame.Width * 4, _changed);
     }
 }

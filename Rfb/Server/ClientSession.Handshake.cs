@@ -168,6 +168,7 @@ internal sealed partial class ClientSession
         {
             // The size a viewer starts with is the one it is told here; later frames of another size go through DesktopSize.
             _framebuffer = _server.Framebuffer;
+            _announcedFrame = _framebuffer.AnnouncedFrame;
             _dirty = new TileSet(_framebuffer.TileColumns, _framebuffer.TileRows);
             _dirty.SetAll();
             _clientWidth = _framebuffer.Width;

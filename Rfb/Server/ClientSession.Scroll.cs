@@ -12,8 +12,9 @@ namespace KvmPi.Vnc.Rfb.Server;
 /// </summary>
 /// <remarks>
 /// <para>This viewer's picture of a tile is the previous frame (within noise) unless the tile is dirty (not sent
-/// since it changed) or in flight (in the update being written, whose pixels are read after they were taken, so
-/// possibly from the new frame already). A destination tile is taken when the detector found it within noise and
+/// since it changed), in flight (in the update being written, whose pixels are read after they were taken, so
+/// possibly from the new frame already), or written ahead (sent by an update that read the new frame in the moment
+/// between its publication and its announcement to this viewer). A destination tile is taken when the detector found it within noise and
 /// every source tile its rows are copied from is neither; a tile only partly inside the band must also not be
 /// dirty itself, because the copy leaves its other rows as the viewer has them.</para>
 /// <para>Moves accepted before the next update are kept in order and sent first in it, in the same order: each
@@ -30,6 +31,12 @@ internal sealed partial class ClientSession
     private readonly List<ScrollMove> _pendingMoves = [];
     private TileSet? _movedTiles, _touchedTiles, _inFlight, _takenTiles;
     private TileSet? _exactTiles;   // of _movedTiles: copied to exactly the new frame (ScrollDetector.Exact), for the one pending move
+    // Tiles updates sent from a frame newer than the last one announced to this viewer (see ClearInFlightLocked),
+    // until the announcement of frame _writtenAheadUntil; and the FrameNumber of that last announcement (-1: none
+    // of this framebuffer yet).
+    private TileSet? _writtenAhead;
+    private long _writtenAheadUntil;
+    private long _announcedFrame = -1;
 
     // Update loop: the moves of the update being written.
     private readonly List<ScrollMove> _movesToSend = [];
@@ -53,7 +60,7 @@ internal sealed partial class ClientSession
             || !visible.Contains(move.Destination) || !visible.Contains(move.Source))
             return false;
         EnsureMoveSetsLocked();
-        TileSet taken = _takenTiles!, inFlight = _inFlight!;
+        TileSet taken = _takenTiles!, inFlight = _inFlight!, writtenAhead = _writtenAhead!;
         taken.Clear();
         Rect dst = move.Destination;
         bool any = false;
@@ -69,7 +76,7 @@ internal sealed partial class ClientSession
                 if (!whole && _dirty.Contains(c, tr)) continue;
                 bool sourceClean = true;
                 for (int sr = sr0; sr <= sr1 && sourceClean; sr++)
-                    sourceClean = !_dirty.Contains(c, sr) && !inFlight.Contains(c, sr);
+                    sourceClean = !_dirty.Contains(c, sr) && !inFlight.Contains(c, sr) && !writtenAhead.Contains(c, sr);
                 if (!sourceClean) continue;
                 taken.Set(c, tr);
                 // Exact once copied if the detector says so and this viewer holds the source exactly (checked when
@@ -155,14 +162,37 @@ internal sealed partial class ClientSession
         foreach (Rect r in _refreshRects) _inFlight.SetRect(r);
     }
 
-    /// <summary>Under the lock: the pixels of the update have all been read.</summary>
-    private void ClearInFlightLocked() => _inFlight?.Clear();
+    /// <summary>
+    /// Under the lock: the update has been written from frame <paramref name="heldFrame"/> of
+    /// <paramref name="framebuffer"/>. When that frame is newer than the last one announced to this viewer (the
+    /// publisher makes a frame current before it tells the viewers what changed), its tiles now hold that frame, and
+    /// the move announced with it must not take them for the previous one: they stay out of its sources until then.
+    /// </summary>
+    private void ClearInFlightLocked(Framebuffer framebuffer, long heldFrame)
+    {
+        if (_inFlight is null) return;
+        if (framebuffer == _framebuffer && heldFrame > _announcedFrame && _writtenAhead is not null)
+        {
+            _writtenAhead.UnionWith(_inFlight);
+            _writtenAheadUntil = Math.Max(_writtenAheadUntil, heldFrame);
+        }
+        _inFlight.Clear();
+    }
+
+    /// <summary>Under the lock, publisher thread: frame <paramref name="frame"/> was announced, its move (if any) taken.</summary>
+    private void AnnouncedLocked(long frame)
+    {
+        _announcedFrame = frame;
+        if (frame >= _writtenAheadUntil) _writtenAhead?.Clear();
+    }
 
     /// <summary>Under the lock: a new framebuffer (or notice) replaces everything; pending moves are void.</summary>
     private void ResetMovesLocked()
     {
         _pendingMoves.Clear();
-        _movedTiles = _touchedTiles = _inFlight = _takenTiles = _exactTiles = null;
+        _movedTiles = _touchedTiles = _inFlight = _takenTiles = _exactTiles = _writtenAhead = null;
+        _writtenAheadUntil = 0;
+        _announcedFrame = -1;
     }
 
     private void EnsureMoveSetsLocked()
@@ -174,6 +204,8 @@ internal sealed partial class ClientSession
         _inFlight = new TileSet(_dirty.Columns, _dirty.Rows);
         _takenTiles = new TileSet(_dirty.Columns, _dirty.Rows);
         _exactTiles = new TileSet(_dirty.Columns, _dirty.Rows);
+        _writtenAhead = new TileSet(_dirty.Columns, _dirty.Rows);
+        _writtenAheadUntil = 0;
     }
 
     /// <summary>Update loop: the CopyRects of this update, first in it (their sources are read before anything overwrites them).</summary>

@@ -101,6 +101,7 @@ internal sealed partial class ClientSession
             if (_notice is not null) return;            // this viewer sees the resize notice, which does not change
             if (scroll is null || !TryTakeMoveLocked(framebuffer, scroll, move, changed))
                 _dirty.UnionWith(changed);
+            AnnouncedLocked(framebuffer.Current.FrameNumber);
             _recentlyChanged?.UnionWith(changed);
             if (!_updateRequested && !_continuousUpdates) return;
         }
@@ -217,17 +218,19 @@ internal sealed partial class ClientSession
                 if (kind != UpdateKind.None)
                 {
                     if (ping) before = WritePing(flushed);
-                    bool moves = _movesToSend.Count > 0;
-                    if (moves) _server.BeginMoveWrite();
+                    long heldFrame = -1;
                     try
                     {
-                        WriteUpdate(kind, newWidth, newHeight, framebuffer, translator, encoding);
+                        // Every rectangle of the update, and the CopyRects before them, show one frame: the one held
+                        // here, whatever the capture publishes meanwhile. Let go before the flush waits for the viewer.
+                        using Framebuffer.ReadScope held = framebuffer.EnterRead();
+                        heldFrame = held.Frame.FrameNumber;
+                        WriteUpdate(kind, newWidth, newHeight, held.Frame, translator, encoding);
                     }
                     finally
                     {
-                        lock (_lock) ClearInFlightLocked();
+                        lock (_lock) ClearInFlightLocked(framebuffer, heldFrame);
                         _movesToSend.Clear();
-                        if (moves) _server.EndMoveWrite();
                     }
                     if (ping) after = WritePing(flushed);
                 }
@@ -375,6 +378,7 @@ internal sealed partial class ClientSession
                 _recentlyChanged = null;
                 _notice = null;
                 ResetMovesLocked();
+                _announcedFrame = framebuffer.AnnouncedFrame;
                 if (newWidth != _clientWidth || newHeight != _clientHeight)
                 {
                     if (_capabilities.CanResize)
@@ -455,7 +459,7 @@ internal sealed partial class ClientSession
         return framebuffer;
     }
 
-    private void WriteUpdate(UpdateKind update, int width, int height, Framebuffer framebuffer, PixelTranslator translator, EncodingType encoding)
+    private void WriteUpdate(UpdateKind update, int width, int height, FrameSnapshot frame, PixelTranslator translator, EncodingType encoding)
     {
         switch (update)
         {
@@ -478,7 +482,7 @@ internal sealed partial class ClientSession
 
         if (IsTight(encoding))
         {
-            WriteTightUpdate(framebuffer, translator, encoding);
+            WriteTightUpdate(frame, translator, encoding);
             return;
         }
 
@@ -489,14 +493,14 @@ internal sealed partial class ClientSession
         int refreshPieces = _pieces.Count;
         foreach (Rect rect in _refreshRects) Split(rect, _pieces);
         refreshPieces = _pieces.Count - refreshPieces;
-        foreach (Rect piece in _pieces) _lossy?.RemoveCovered(piece, framebuffer.Width, framebuffer.Height);
+        foreach (Rect piece in _pieces) _lossy?.RemoveCovered(piece, frame.Width, frame.Height);
         _hasLossy = _lossy is { IsEmpty: false };
         StartRefreshTimerIfLossy();
         IRectEncoder encoder = EncoderFor(encoding, translator.Format);
         SharedEncodingCache? shared = _server.ShareEncodings ? _server.SharedEncodings : null;
         SharedPayloadKind kind = encoder.Encoding == EncodingType.Hextile ? SharedPayloadKind.Hextile : SharedPayloadKind.Raw;
         if (encoder.Encoding is not (EncodingType.Raw or EncodingType.Hextile)) shared = null;   // zlib state: per viewer
-        if (framebuffer != _server.Framebuffer) shared = null;   // this viewer's own resize notice
+        if (frame.Owner != _server.Framebuffer) shared = null;   // this viewer's own resize notice
         ServerMessageWriter.WriteFramebufferUpdateHeader(_output, _pieces.Count + _movesToSend.Count + (_ledToSend is null ? 0 : 1));
         if (_ledToSend is LockKeys led)
             ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
@@ -511,12 +515,12 @@ internal sealed partial class ClientSession
             if (shared is null)
             {
                 Span<uint> pixels = _scratch.AsSpan(0, piece.Width * piece.Height);
-                framebuffer.ReadPixels(piece, translator, pixels);
+                frame.ReadPixels(piece, translator, pixels);
                 encoder.Encode(pixels, piece.Width, piece.Height, translator.Format, _output);
             }
             else
             {
-                WriteSharedPiece(shared, kind, encoder, framebuffer, piece, translator);
+                WriteSharedPiece(shared, kind, encoder, frame, piece, translator);
             }
         }
         if (refreshPieces > 0) NoteRefreshCost(_output.UnflushedBytes - refreshStart, Rect.TotalArea(_refreshRects));
@@ -526,17 +530,17 @@ internal sealed partial class ClientSession
     /// A Raw or Hextile piece through the server's per-frame cache: copied when another viewer already encoded the
     /// same pixels in the same format, encoded (and offered to the others) otherwise.
     /// </summary>
-    private void WriteSharedPiece(SharedEncodingCache shared, SharedPayloadKind kind, IRectEncoder encoder, Framebuffer framebuffer,
+    private void WriteSharedPiece(SharedEncodingCache shared, SharedPayloadKind kind, IRectEncoder encoder, FrameSnapshot frame,
         Rect piece, PixelTranslator translator)
     {
-        var key = new SharedPayloadKey(framebuffer.Version, piece, kind, translator.Format, 0, 0);
+        var key = new SharedPayloadKey(frame.Version, piece, kind, translator.Format, 0, 0);
         SharedLookup lookup = shared.TryWrite(key, _output);
         if (lookup == SharedLookup.Hit) return;
         Span<uint> pixels = _scratch.AsSpan(0, piece.Width * piece.Height);
-        long version = framebuffer.ReadPixels(piece, translator, pixels);
-        if (lookup == SharedLookup.Claimed && version != key.Version)
+        frame.ReadPixels(piece, translator, pixels);
+        if (lookup == SharedLookup.Claimed && frame.Version != key.Version)
         {
-            shared.Abandon(key);   // the frame moved on between lookup and read: these pixels are not the keyed ones
+            shared.Abandon(key);   // a JPEG-only frame moved the version on since the lookup (the pixels stay)
             lookup = SharedLookup.Bypass;
         }
         if (lookup == SharedLookup.Bypass)
@@ -564,7 +568,7 @@ internal sealed partial class ClientSession
     /// A Tight update: the dirty rectangles (or the capture's own JPEG when that covers them), then the lossless
     /// refresh of still lossy areas. Rectangles are staged first because the header carries their count.
     /// </summary>
-    private void WriteTightUpdate(Framebuffer framebuffer, PixelTranslator translator, EncodingType encoding)
+    private void WriteTightUpdate(FrameSnapshot frame, PixelTranslator translator, EncodingType encoding)
     {
         ClientCapabilities caps;
         int clientWidth, clientHeight;
@@ -586,12 +590,12 @@ internal sealed partial class ClientSession
         _staging.ResetWrittenCount();
 
         long dirtyArea = Rect.TotalArea(_rects);
-        var visible = new Rect(0, 0, Math.Min(clientWidth, framebuffer.Width), Math.Min(clientHeight, framebuffer.Height));
+        var visible = new Rect(0, 0, Math.Min(clientWidth, frame.Width), Math.Min(clientHeight, frame.Height));
         // The capture's own image, when it covers the update, is written from the framebuffer's shared copy straight to
         // the output (no copy of ~200 KB per viewer first): only the lossless refresh that may follow it is staged.
         bool ahead = false;
         SourceImage? image = _rects.Count > 0 && _server.Options.JpegPassThrough
-            ? writer.TryTakePassThrough(framebuffer, dirtyArea, visible, settings, out ahead) : null;
+            ? writer.TryTakePassThrough(frame, dirtyArea, visible, settings, out ahead) : null;
         try
         {
             int count;
@@ -599,12 +603,12 @@ internal sealed partial class ClientSession
             {
                 lossy.SetAll();
                 // While the capture's image is ahead of the pixels, the pixels are older than what the viewer now holds.
-                count = 1 + (ahead ? 0 : WriteTightRefresh(writer, framebuffer, translator, settings, lossy));
+                count = 1 + (ahead ? 0 : WriteTightRefresh(writer, frame, translator, settings, lossy));
             }
             else
             {
-                count = writer.Write(framebuffer, _rects, translator, settings, lossless: false, lossy, _staging)
-                        + WriteTightRefresh(writer, framebuffer, translator, settings, lossy);
+                count = writer.Write(frame, _rects, translator, settings, lossless: false, lossy, _staging)
+                        + WriteTightRefresh(writer, frame, translator, settings, lossy);
             }
             if (writer.JpegFailure is { } failure && !_jpegFailureLogged)
             {
@@ -616,7 +620,7 @@ internal sealed partial class ClientSession
             if (_ledToSend is LockKeys led)
                 ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
             WriteMoves();
-            if (image is not null) writer.WritePassThrough(image, framebuffer, _output);
+            if (image is not null) writer.WritePassThrough(image, frame, _output);
         }
         finally
         {
@@ -629,13 +633,13 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>The lossless refresh of a Tight update, staged after its other rectangles; notes what it cost.</summary>
-    private int WriteTightRefresh(TightUpdateWriter writer, Framebuffer framebuffer, PixelTranslator translator,
+    private int WriteTightRefresh(TightUpdateWriter writer, FrameSnapshot frame, PixelTranslator translator,
         TightSettings settings, TileSet lossy)
     {
         if (_refreshRects.Count == 0) return 0;
         int before = _staging.WrittenCount;
         long area = Rect.TotalArea(_refreshRects);
-        int count = writer.Write(framebuffer, _refreshRects, translator, settings, lossless: true, lossy, _staging);
+        int count = writer.Write(frame, _refreshRects, translator, settings, lossless: true, lossy, _staging);
         NoteRefreshCost(_staging.WrittenCount - before, area);
         return count;
     }

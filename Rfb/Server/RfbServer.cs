@@ -28,20 +28,6 @@ public sealed class RfbServer
     private ScrollDetector? _scroll;   // publisher only; made when a viewer first takes CopyRect
     private bool _sourceAhead;         // publisher only: the last frame was taken as JPEG alone (TryPublishJpegOnly)
     private long _jpegOnlyRun;         // publisher only: frames taken so since the last one published with pixels
-    // Sessions reading the pixels of an update that carries CopyRects, and whether a frame is being copied in
-    // (see BeginMoveWrite). A monitor: each side waits for the other.
-    private readonly object _moveGate = new();
-    private int _moveWriters;
-    private bool _publishing;
-
-    /// <summary>
-    /// How long a frame waits for updates with CopyRects to finish reading pixels before it replaces them anyway.
-    /// Reading and encoding a whole scrolled 1080p frame takes ~100 ms on an idle machine but several times that
-    /// when the CPU is busy (100 ms gave torn pictures, 19–23 dB, in 2 of 4 runs of ScrollTests at load average 16);
-    /// bounded because a frame must not wait forever. Only the encoding is waited for: a viewer that stops reading
-    /// is flushed to after the gate is left.
-    /// </summary>
-    internal static readonly TimeSpan MoveWriteWait = TimeSpan.FromSeconds(1);
     private int _lockKeys = -1;   // LockKeys, or -1 until the machine has said
 
     public RfbServer(RfbServerOptions options, IRfbDesktop desktop, ILoggerFactory loggerFactory)
@@ -102,12 +88,12 @@ public sealed class RfbServer
         {
             framebuffer = new Framebuffer(width, height);
             _changed = new TileSet(framebuffer.TileColumns, framebuffer.TileRows);
-            framebuffer.Update(bgrx, stride, _changed);
-            framebuffer.SetSourceJpeg(sourceJpeg);
+            framebuffer.Update(bgrx, stride, _changed, 0, height, sourceJpeg);
             _framebuffer = framebuffer;
             RfbLog.FrameResized(_logger, width, height);
             foreach (ClientSession session in Volatile.Read(ref _sessions))
                 session.OnFramebufferReplaced();
+            framebuffer.AnnouncedFrame = framebuffer.Current.FrameNumber;
             return;
         }
 
@@ -128,21 +114,8 @@ public sealed class RfbServer
             _scroll?.Reset();
         }
 
-        // While scrolling, an update's CopyRects and the pixels sent after them must come from the same frame, or the
-        // viewer holds half the old and half the new position, and the next move cannot trust what it holds.
-        EnterPublish();
         _changed.Clear();
-        bool changed;
-        try
-        {
-            changed = framebuffer.Update(bgrx, stride, _changed, changedTop, changedBottom);
-        }
-        finally
-        {
-            ExitPublish();
-        }
-        // Even unchanged pixels get the new image: it decodes to the same contents.
-        framebuffer.SetSourceJpeg(sourceJpeg);
+        bool changed = framebuffer.Update(bgrx, stride, _changed, changedTop, changedBottom, sourceJpeg);
         if (afterJpegOnly && !stillImage)
         {
             // What changed since the pixels is not what changed since the picture viewers hold: all of it may have.
@@ -150,8 +123,18 @@ public sealed class RfbServer
             changed = true;
         }
         if (!changed) return;
+        NotifyFrameChanged(framebuffer, _changed, moved ? _scroll : null, move);
+    }
+
+    /// <summary>
+    /// Tells every viewer what the frame just published changed, and the band that scrolled, if any. Publisher
+    /// thread, right after the frame became the current one: a viewer may already have read pixels of it.
+    /// </summary>
+    internal void NotifyFrameChanged(Framebuffer framebuffer, TileSet changed, ScrollDetector? scroll, ScrollMove move)
+    {
         foreach (ClientSession session in Volatile.Read(ref _sessions))
-            session.OnFramebufferChanged(framebuffer, _changed, moved ? _scroll : null, move);
+            session.OnFramebufferChanged(framebuffer, changed, scroll, move);
+        framebuffer.AnnouncedFrame = framebuffer.Current.FrameNumber;
     }
 
     /// <summary>
@@ -204,52 +187,6 @@ public sealed class RfbServer
         foreach (ClientSession session in sessions)
             session.OnJpegOnlyFrame(framebuffer, _changed);
         return true;
-    }
-
-    /// <summary>
-    /// A session starts reading the pixels of an update that carries CopyRects: it waits while a frame is being
-    /// copied in (a few milliseconds), and the next frame waits for it (up to <see cref="MoveWriteWait"/>).
-    /// </summary>
-    internal void BeginMoveWrite()
-    {
-        lock (_moveGate)
-        {
-            while (_publishing) Monitor.Wait(_moveGate);
-            _moveWriters++;
-        }
-    }
-
-    /// <summary>The session has read every pixel of that update.</summary>
-    internal void EndMoveWrite()
-    {
-        lock (_moveGate)
-            if (--_moveWriters == 0) Monitor.PulseAll(_moveGate);
-    }
-
-    private void EnterPublish()
-    {
-        lock (_moveGate)
-        {
-            if (_moveWriters > 0)
-            {
-                long deadline = Environment.TickCount64 + (long)MoveWriteWait.TotalMilliseconds;
-                while (_moveWriters > 0)
-                {
-                    long left = deadline - Environment.TickCount64;
-                    if (left <= 0 || !Monitor.Wait(_moveGate, (int)left)) break;
-                }
-            }
-            _publishing = true;
-        }
-    }
-
-    private void ExitPublish()
-    {
-        lock (_moveGate)
-        {
-            _publishing = false;
-            Monitor.PulseAll(_moveGate);
-        }
     }
 
     private bool AnySessionTakesCopyRect()

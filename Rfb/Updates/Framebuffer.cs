@@ -9,39 +9,58 @@ namespace KvmPi.Vnc.Rfb.Updates;
 /// <summary>
 /// The frame all viewers see, in BGRX, shared by every client session. One publisher (the capture or the demo
 /// target) feeds whole frames; change detection compares each new frame with the current contents once, tile by tile
-/// (Vector128, which is what the Pi's NEON gives), and copies in only the changed tiles. Sessions read rectangles
-/// converted to their own pixel format. A reader/writer lock keeps each rectangle read consistent; it is held only
-/// for a copy, never while encoding.
+/// (Vector128, which is what the Pi's NEON gives). Sessions read an update's rectangles from one
+/// <see cref="FrameSnapshot"/>, converted to their own pixel format.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Each frame is written into a snapshot nobody holds, which then becomes the current one: a viewer encoding an
+/// update holds the snapshot it started with, so every rectangle of the update shows the same frame, however long
+/// encoding takes (a whole 1080p ZRLE update takes longer than a frame interval; with one shared buffer its lower
+/// rectangles came from the next frame, a torn picture until the next update). The publisher never waits for an
+/// encoder unless all <see cref="MaxSnapshots"/> are held. A spare snapshot is brought up to date by copying in the
+/// tiles it missed (<see cref="FrameSnapshot.Stale"/>) along with the frame's changed ones, so a still screen costs
+/// no copy, typing a few tiles, and video the whole frame, as one buffer did.
+/// </para>
+/// <para>
 /// Change detection walks memory row by row, the whole frame width at a time, rather than tile by tile: the
 /// hardware prefetcher sees one linear stream, which measured 2x faster than per-tile compares from DRAM
-/// (stack-notes §3). A tile found changed is skipped for the rest of its tile row. Comparing needs no lock, because
-/// only the publisher ever writes <c>_pixels</c>. The changed tiles are then copied in under one write lock, and the
-/// version moves once per frame: a write lock per tile row made the publisher queue behind the viewers' reads
-/// (which hold the lock for a JPEG compress) up to 17 times a frame, and gave viewers that read mid-frame a version
-/// no other viewer had, so they could not share encodings. The lock covers the copy only, not the compare, so a
-/// reader waits for at most one frame's changed tiles to be copied.
+/// (stack-notes §3). A tile found changed is skipped for the rest of its tile row. Comparing needs no lock: nobody
+/// writes the current snapshot. The version moves once per frame, so viewers that read the same frame share
+/// encodings.
+/// </para>
 /// </remarks>
 public sealed class Framebuffer
 {
     /// <summary>Change-detection granularity: 64 pixels, as TigerVNC's ComparingUpdateTracker (one 1080p frame = 30×17 tiles).</summary>
     public const int TileSize = 64;
 
+    /// <summary>
+    /// At most this many frames are kept (8 MB each at 1080p): the current one, one an encoder still reads, one to
+    /// write the next frame into. They are made as they are needed, so one viewer that encodes within a frame
+    /// interval uses two.
+    /// </summary>
+    public const int MaxSnapshots = 3;
+
+    /// <summary>How long the publisher waits between looks for a released snapshot (a release also wakes it).</summary>
+    private const int SnapshotWaitMilliseconds = 5;
+
     private readonly int _width;
     private readonly int _height;
     private readonly int _columns;
     private readonly int _rows;
-    private readonly byte[] _pixels;
+    private readonly FrameSnapshot[] _snapshots = new FrameSnapshot[MaxSnapshots];
+    private int _snapshotCount;
+    private FrameSnapshot _current;
     private readonly bool[] _tileDirty;   // Update's scratch: the changed tiles, row-major
-    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly object _releaseGate = new();
+    private int _publisherWaiting;
     // Unique across framebuffers too (a resize makes a new one): each starts 2^32 versions after the previous one.
     private static long s_versionBase;
     private long _version = Interlocked.Add(ref s_versionBase, 1L << 32);
-    private SourceImage? _source;   // changed under the write lock; holds one reference of its own
     private readonly Stack<SourceImage> _spareImages = new();
-    private int _sourceJpegLength;
-    private bool _sourceAhead;
+    private long _frames;   // frames published (FrameSnapshot.FrameNumber)
+    private long _announcedFrame;
 
     public Framebuffer(int width, int height)
     {
@@ -54,9 +73,10 @@ public sealed class Framebuffer
         _height = height;
         _columns = (width + TileSize - 1) / TileSize;
         _rows = (height + TileSize - 1) / TileSize;
-        _pixels = GC.AllocateUninitializedArray<byte>(checked(width * height * 4));
-        Array.Clear(_pixels); // initial contents black (and X = 0)
         _tileDirty = new bool[_columns * _rows];
+        _current = new FrameSnapshot(this, width, height, black: true);
+        _current.SetVersion(_version);
+        _snapshots[_snapshotCount++] = _current;
     }
 
     public int Width => _width;
@@ -64,10 +84,30 @@ public sealed class Framebuffer
     public int TileColumns => _columns;
     public int TileRows => _rows;
 
+    /// <summary>The newest frame; readers hold it through <see cref="EnterRead"/>.</summary>
+    internal FrameSnapshot Current => Volatile.Read(ref _current);
+
+    /// <summary>Guards the current snapshot's source image against a reader taking it as the publisher lets it go.</summary>
+    internal object SourceLock => _spareImages;
+
+    /// <summary>
+    /// The last <see cref="FrameSnapshot.FrameNumber"/> whose changes every viewer has been told of (set by the server
+    /// after it told them); a viewer that starts watching this framebuffer takes it as the last one it was told of.
+    /// </summary>
+    internal long AnnouncedFrame
+    {
+        get => Volatile.Read(ref _announcedFrame);
+        set => Volatile.Write(ref _announcedFrame, value);
+    }
+
+    /// <summary>Snapshots made so far (at most <see cref="MaxSnapshots"/>).</summary>
+    internal int SnapshotCount => Volatile.Read(ref _snapshotCount);
+
     /// <summary>
     /// Compares <paramref name="frame"/> (BGRX, this framebuffer's size, rows <paramref name="stride"/> bytes apart)
-    /// with the current contents, copies the changed tiles in, and marks them in <paramref name="changed"/>
-    /// (which it does not clear first). Returns whether any tile changed. Single publisher only.
+    /// with the current contents, publishes it if it differs, and marks the changed tiles in
+    /// <paramref name="changed"/> (which it does not clear first). Returns whether any tile changed. Single
+    /// publisher only.
     /// </summary>
     public bool Update(ReadOnlySpan<byte> frame, int stride, TileSet changed) => Update(frame, stride, changed, 0, _height);
 
@@ -75,9 +115,26 @@ public sealed class Framebuffer
     /// As <see cref="Update(ReadOnlySpan{byte}, int, TileSet)"/> for a frame whose source knows that only rows
     /// <paramref name="changedTop"/>..<paramref name="changedBottom"/> (exclusive) can differ from the current
     /// contents (a capture that decoded only those): only those rows are compared. <paramref name="frame"/> is still
-    /// the whole frame.
+    /// the whole frame, and its other rows must equal the current contents.
     /// </summary>
-    public bool Update(ReadOnlySpan<byte> frame, int stride, TileSet changed, int changedTop, int changedBottom)
+    /// <remarks>
+    /// A new frame is published without a source image (none is better than the last frame's, which would not
+    /// match these pixels); the overload that takes one publishes the two together.
+    /// </remarks>
+    public bool Update(ReadOnlySpan<byte> frame, int stride, TileSet changed, int changedTop, int changedBottom) =>
+        Update(frame, stride, changed, changedTop, changedBottom, default, recordSource: false);
+
+    /// <summary>
+    /// As <see cref="Update(ReadOnlySpan{byte}, int, TileSet, int, int)"/>, and records <paramref name="sourceJpeg"/>
+    /// (empty: none) as the image the frame was decoded from, with the pixels: a viewer that holds the new frame
+    /// sees its image, never the one before (see <see cref="SetSourceJpeg"/>). Even unchanged pixels get the new
+    /// image: it decodes to the same contents.
+    /// </summary>
+    public bool Update(ReadOnlySpan<byte> frame, int stride, TileSet changed, int changedTop, int changedBottom,
+        ReadOnlySpan<byte> sourceJpeg) => Update(frame, stride, changed, changedTop, changedBottom, sourceJpeg, recordSource: true);
+
+    private bool Update(ReadOnlySpan<byte> frame, int stride, TileSet changed, int changedTop, int changedBottom,
+        ReadOnlySpan<byte> sourceJpeg, bool recordSource)
     {
         ArgumentNullException.ThrowIfNull(changed);
         int rowBytes = _width * 4;
@@ -87,20 +144,20 @@ public sealed class Framebuffer
         if (changed.Columns != _columns || changed.Rows != _rows)
             throw new ArgumentException("Tile set does not match this framebuffer's tile grid.", nameof(changed));
 
-        try
+        if (!FindChangedTiles(frame, stride, Math.Max(0, changedTop), Math.Min(_height, changedBottom)))
         {
-            return CompareAndCopy(frame, stride, changed, Math.Max(0, changedTop), Math.Min(_height, changedBottom));
+            if (recordSource) StoreSourceJpeg(Current, sourceJpeg, ahead: false);
+            return false;
         }
-        finally
-        {
-            if (_lock.IsWriteLockHeld) _lock.ExitWriteLock();
-        }
+        Publish(frame, stride, changed, sourceJpeg);
+        return true;
     }
 
-    /// <summary>The body of <see cref="Update(ReadOnlySpan{byte}, int, TileSet, int, int)"/>: compares without the lock, then takes it (Update releases it) to copy.</summary>
-    private bool CompareAndCopy(ReadOnlySpan<byte> frame, int stride, TileSet changed, int changedTop, int changedBottom)
+    /// <summary>Marks in <c>_tileDirty</c> the tiles where <paramref name="frame"/> differs from the current snapshot.</summary>
+    private bool FindChangedTiles(ReadOnlySpan<byte> frame, int stride, int changedTop, int changedBottom)
     {
         int rowBytes = _width * 4;
+        ReadOnlySpan<byte> pixels = Current.Bgrx;
         bool any = false;
         bool[] dirty = _tileDirty;
         Array.Clear(dirty);
@@ -109,11 +166,10 @@ public sealed class Framebuffer
             int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
             Span<bool> rowDirty = dirty.AsSpan(tr * _columns, _columns);
             int dirtyCount = 0;
-            // Rows outside the changed band equal the contents, so a changed tile's copy below may include them.
             for (int y = Math.Max(y0, changedTop); y < Math.Min(y1, changedBottom) && dirtyCount < _columns; y++)
             {
                 ReadOnlySpan<byte> src = frame.Slice(y * stride, rowBytes);
-                ReadOnlySpan<byte> cur = _pixels.AsSpan(y * rowBytes, rowBytes);
+                ReadOnlySpan<byte> cur = pixels.Slice(y * rowBytes, rowBytes);
                 // Common case, nothing found yet in this tile row: one linear compare of the whole row; only a
                 // mismatch pays for finding which tiles it falls in.
                 if (dirtyCount == 0 && BytesEqual(src, cur)) continue;
@@ -133,24 +189,97 @@ public sealed class Framebuffer
             any |= dirtyCount != 0;
         }
 
-        if (!any) return false;
-        _lock.EnterWriteLock();   // released by Update
-        _version++;
+        return any;
+    }
+
+    /// <summary>
+    /// Writes the frame into a snapshot nobody holds (its changed tiles and the ones that snapshot missed; rows
+    /// outside the compared band equal the contents, so whole tiles may be copied) and makes it the current one.
+    /// </summary>
+    private void Publish(ReadOnlySpan<byte> frame, int stride, TileSet changed, ReadOnlySpan<byte> sourceJpeg)
+    {
+        int rowBytes = _width * 4;
+        bool[] dirty = _tileDirty;
+        FrameSnapshot previous = Current;
+        FrameSnapshot target = TakeSpareSnapshot(previous);
+        Span<byte> pixels = target.PublisherPixels;
+        TileSet stale = target.Stale;
         for (int tr = 0; tr < _rows; tr++)
         {
             int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
             for (int tc = 0; tc < _columns; tc++)
             {
-                if (!dirty[tr * _columns + tc]) continue;
+                bool isDirty = dirty[tr * _columns + tc];
+                if (!isDirty && !stale.Contains(tc, tr)) continue;
                 int x0 = tc * TileSize * 4;
                 int n = Math.Min(rowBytes - x0, TileSize * 4);
                 for (int y = y0; y < y1; y++)
-                    frame.Slice(y * stride + x0, n).CopyTo(_pixels.AsSpan(y * rowBytes + x0, n));
+                    frame.Slice(y * stride + x0, n).CopyTo(pixels.Slice(y * rowBytes + x0, n));
+                if (!isDirty) continue;
                 changed.Set(tc, tr);
+                for (int i = 0; i < _snapshotCount; i++)
+                    if (_snapshots[i] != target) _snapshots[i].Stale.Set(tc, tr);
             }
         }
+        stale.Clear();
 
-        return true;
+        StoreSourceJpeg(target, sourceJpeg, ahead: false);
+        target.SetVersion(++_version);
+        target.SetFrameNumber(++_frames);
+        // A full fence: a reader that counts its hold on the previous snapshot after this sees that it moved on.
+        Interlocked.Exchange(ref _current, target);
+    }
+
+    /// <summary>
+    /// A snapshot other than the current one that nobody holds: a spare, a new one while fewer than
+    /// <see cref="MaxSnapshots"/> exist, or else the first one an encoder lets go of (encoders hold one only while
+    /// they encode an update, never while they wait for the network).
+    /// </summary>
+    private FrameSnapshot TakeSpareSnapshot(FrameSnapshot current)
+    {
+        if (TryFindSpare(current) is { } spare) return spare;
+        if (_snapshotCount < MaxSnapshots)
+        {
+            var made = new FrameSnapshot(this, _width, _height, black: false);
+            _snapshots[_snapshotCount] = made;
+            Volatile.Write(ref _snapshotCount, _snapshotCount + 1);
+            return made;
+        }
+
+        lock (_releaseGate)
+        {
+            // Set before looking (a full fence), so a release after the look sees it and wakes us.
+            Interlocked.Exchange(ref _publisherWaiting, 1);
+            try
+            {
+                while (true)
+                {
+                    if (TryFindSpare(current) is { } released) return released;
+                    Monitor.Wait(_releaseGate, SnapshotWaitMilliseconds);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _publisherWaiting, 0);
+            }
+        }
+    }
+
+    private FrameSnapshot? TryFindSpare(FrameSnapshot current)
+    {
+        for (int i = 0; i < _snapshotCount; i++)
+        {
+            FrameSnapshot s = _snapshots[i];
+            if (s != current && !s.IsHeld) return s;
+        }
+        return null;
+    }
+
+    /// <summary>A reader let go of a snapshot: wakes the publisher if it waits for one.</summary>
+    internal void OnSnapshotReleased()
+    {
+        if (Volatile.Read(ref _publisherWaiting) == 0) return;
+        lock (_releaseGate) Monitor.PulseAll(_releaseGate);
     }
 
     /// <summary>
@@ -197,74 +326,56 @@ public sealed class Framebuffer
     }
 
     /// <summary>
-    /// The current contents (BGRX, <see cref="Width"/> × 4 bytes per row) without the lock, for the publisher only:
-    /// it is the only writer, so between its own calls the pixels cannot change (scroll detection compares them
-    /// with the next frame before <see cref="Update"/>).
+    /// The current contents (BGRX, <see cref="Width"/> × 4 bytes per row), for the publisher only: between its own
+    /// calls they cannot change (scroll detection compares them with the next frame before <see cref="Update"/>).
     /// </summary>
-    internal ReadOnlySpan<byte> PublisherPixels => _pixels;
+    internal ReadOnlySpan<byte> PublisherPixels => Current.Bgrx;
+
+    /// <summary>The current snapshot's <see cref="FrameSnapshot.Version"/>.</summary>
+    public long Version => Current.Version;
 
     /// <summary>
-    /// Which state of the contents this is: it changes whenever pixels change (under the write lock), so two reads
-    /// with the same version saw the same pixels. Keys shared encodings (<see cref="Encoding.SharedEncodingCache"/>).
-    /// </summary>
-    public long Version => Interlocked.Read(ref _version);
-
-    /// <summary>
-    /// Reads a rectangle (inside the frame) as client pixel values, row-major, no padding. Returns the
-    /// <see cref="Version"/> of the contents read.
-    /// </summary>
-    public long ReadPixels(Rect rect, PixelTranslator translator, Span<uint> destination)
-    {
-        ArgumentNullException.ThrowIfNull(translator);
-        if (rect.IsEmpty) return Version;
-        if (rect.X < 0 || rect.Y < 0 || rect.Right > _width || rect.Bottom > _height)
-            throw new ArgumentOutOfRangeException(nameof(rect), rect, "Rectangle is not inside the frame.");
-        if (destination.Length < rect.Area)
-            throw new ArgumentException("Destination is smaller than the rectangle.", nameof(destination));
-
-        int rowBytes = _width * 4;
-        _lock.EnterReadLock();
-        try
-        {
-            for (int y = 0; y < rect.Height; y++)
-            {
-                ReadOnlySpan<byte> src = _pixels.AsSpan((rect.Y + y) * rowBytes + rect.X * 4, rect.Width * 4);
-                translator.TranslateRow(src, destination.Slice(y * rect.Width, rect.Width));
-            }
-            return _version;
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
-
-    /// <summary>
-    /// Read access to the BGRX pixels (rows <see cref="Width"/> × 4 bytes apart) until the scope is disposed, for an
-    /// encoder that reads them in place (TurboJPEG takes a pointer and a pitch) instead of copying megabytes first.
-    /// Holds the read lock: the publisher waits, so keep it to one rectangle's work.
+    /// Holds the current frame until the scope is disposed: its pixels do not change meanwhile, whatever the
+    /// publisher does. Encoders read pixels in place (TurboJPEG takes a pointer and a pitch) from
+    /// <see cref="ReadScope.Frame"/>. Take one per update and let go before waiting for anything: while all
+    /// <see cref="MaxSnapshots"/> are held the publisher waits.
     /// </summary>
     public ReadScope EnterRead()
     {
-        _lock.EnterReadLock();
-        return new ReadScope(this);
+        while (true)
+        {
+            FrameSnapshot current = Current;
+            if (current.TryHold()) return new ReadScope(current);
+        }
     }
 
-    /// <summary>A held read lock on a <see cref="Framebuffer"/>; dispose exactly once.</summary>
+    /// <summary>A held <see cref="FrameSnapshot"/>; dispose exactly once.</summary>
     public readonly ref struct ReadScope
     {
-        private readonly Framebuffer _owner;
+        internal ReadScope(FrameSnapshot frame) => Frame = frame;
 
-        internal ReadScope(Framebuffer owner) => _owner = owner;
+        public FrameSnapshot Frame { get; }
 
-        public ReadOnlySpan<byte> Bgrx => _owner._pixels;
+        public ReadOnlySpan<byte> Bgrx => Frame.Bgrx;
 
-        public int Stride => _owner._width * 4;
+        public int Stride => Frame.Stride;
 
-        /// <summary>The <see cref="Framebuffer.Version"/> of the pixels in this scope (stable while it is held).</summary>
-        public long Version => _owner._version;
+        /// <summary>The <see cref="FrameSnapshot.Version"/> of the held frame.</summary>
+        public long Version => Frame.Version;
 
-        public void Dispose() => _owner._lock.ExitReadLock();
+        public void Dispose() => Frame.Release();
+    }
+
+    /// <summary>
+    /// Reads a rectangle (inside the frame) of the current frame as client pixel values, row-major, no padding.
+    /// Returns the <see cref="Version"/> of the contents read. An update reads all its rectangles from one
+    /// <see cref="EnterRead"/> instead.
+    /// </summary>
+    public long ReadPixels(Rect rect, PixelTranslator translator, Span<uint> destination)
+    {
+        using ReadScope scope = EnterRead();
+        scope.Frame.ReadPixels(rect, translator, destination);
+        return scope.Version;
     }
 
     /// <summary>
@@ -272,98 +383,70 @@ public sealed class Framebuffer
     /// JPEG can be sent the capture's own bytes (MJPEG pass-through). Single publisher only; call after
     /// <see cref="Update"/>, which leaves the contents equal to the whole decoded frame.
     /// </summary>
-    public void SetSourceJpeg(ReadOnlySpan<byte> jpeg) => StoreSourceJpeg(jpeg, ahead: false);
+    public void SetSourceJpeg(ReadOnlySpan<byte> jpeg) => StoreSourceJpeg(Current, jpeg, ahead: false);
 
     /// <summary>
     /// Records a JPEG image that is newer than the contents: viewers are to be sent it as it is, and the contents
     /// catch up with the next <see cref="Update"/> and <see cref="SetSourceJpeg"/>. The version moves, as the
     /// picture did. Single publisher only.
     /// </summary>
-    public void SetSourceAhead(ReadOnlySpan<byte> jpeg) => StoreSourceJpeg(jpeg, ahead: true);
-
-    private void StoreSourceJpeg(ReadOnlySpan<byte> jpeg, bool ahead)
+    public void SetSourceAhead(ReadOnlySpan<byte> jpeg)
     {
-        _lock.EnterWriteLock();
-        try
+        FrameSnapshot current = Current;
+        StoreSourceJpeg(current, jpeg, ahead: true);
+        current.SetVersion(++_version);   // the picture moved on though the pixels did not
+    }
+
+    /// <summary>Records the source image of a snapshot: the current one, or the one about to become current.</summary>
+    private void StoreSourceJpeg(FrameSnapshot snapshot, ReadOnlySpan<byte> jpeg, bool ahead)
+    {
+        lock (SourceLock)
         {
+            SourceImage? source = snapshot.SourceLocked;
             if (jpeg.IsEmpty)
             {
-                _source?.Release();
-                _source = null;
+                source?.Release();
+                source = null;
             }
             else
             {
-                // A viewer still writing the previous image keeps it; the new one goes into a spare.
-                if (_source is null || _source.IsShared)
+                // A viewer still writing the previous image, or an older snapshot, keeps it; the new one goes into a spare.
+                if (source is null || source.IsShared)
                 {
-                    _source?.Release();
-                    _source = RentImage();
+                    source?.Release();
+                    source = RentImage();
                 }
-                _source.Fill(jpeg);
+                source.Fill(jpeg);
             }
-            _sourceJpegLength = jpeg.Length;
-            if (ahead) _version++;   // the picture moved on though the pixels did not
-            _sourceAhead = ahead;
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
+            snapshot.SetSourceLocked(source, jpeg.Length, ahead);
         }
     }
 
     private SourceImage RentImage()
     {
-        SourceImage? image;
-        lock (_spareImages) _spareImages.TryPop(out image);
+        // Called under SourceLock, which is _spareImages: SourceImage.Release locks it too, re-entrantly here.
+        _spareImages.TryPop(out SourceImage? image);
         image ??= new SourceImage(_spareImages);
         image.Reset();
         return image;
     }
 
-    /// <summary>
-    /// Whether the recorded source JPEG is newer than the contents (<see cref="SetSourceAhead"/>): the pixels are
-    /// then not the picture, and only that JPEG may be sent.
-    /// </summary>
-    public bool SourceAhead => Volatile.Read(ref _sourceAhead);
+    /// <summary>Whether the current source JPEG is newer than the contents (<see cref="SetSourceAhead"/>).</summary>
+    public bool SourceAhead => Current.SourceAhead;
 
     /// <summary>Publisher only: whether <paramref name="jpeg"/> is the recorded source JPEG.</summary>
-    internal bool SourceJpegEquals(ReadOnlySpan<byte> jpeg) => _source is { } source && jpeg.SequenceEqual(source.Span);
+    internal bool SourceJpegEquals(ReadOnlySpan<byte> jpeg) => Current.SourceJpegEquals(jpeg);
 
-    /// <summary>Length of the recorded source JPEG; 0 when the contents did not come from one.</summary>
-    public int SourceJpegLength => Volatile.Read(ref _sourceJpegLength);
+    /// <summary>Length of the current source JPEG; 0 when the contents did not come from one.</summary>
+    public int SourceJpegLength => Current.SourceJpegLength;
 
-    /// <summary>
-    /// The source JPEG of the current contents, shared (no copy): the caller sends its bytes and then calls
-    /// <see cref="SourceImage.Release"/> exactly once. Null when there is none. <paramref name="ahead"/> tells, for
-    /// this very image, whether it is newer than the pixels (<see cref="SourceAhead"/>).
-    /// </summary>
-    public SourceImage? AcquireSourceJpeg(out bool ahead)
-    {
-        _lock.EnterReadLock();
-        try
-        {
-            ahead = _sourceAhead;
-            SourceImage? source = _source;
-            source?.AddReference();
-            return source;
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
+    /// <summary>The current frame's source JPEG (<see cref="FrameSnapshot.AcquireSourceJpeg"/>).</summary>
+    public SourceImage? AcquireSourceJpeg(out bool ahead) => Current.AcquireSourceJpeg(out ahead);
 
-    /// <summary>Copies the whole frame as BGRX (Width × 4 bytes per row) into <paramref name="destination"/>.</summary>
+    /// <summary>Copies the whole current frame as BGRX (Width × 4 bytes per row) into <paramref name="destination"/>.</summary>
     public void CopyTo(Span<byte> destination)
     {
-        _lock.EnterReadLock();
-        try
-        {
-            _pixels.CopyTo(destination);
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        using ReadScope scope = EnterRead();
+        scope.Bgrx.CopyTo(destination);
     }
 }

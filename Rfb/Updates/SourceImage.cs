@@ -3,7 +3,7 @@ namespace KvmPi.Vnc.Rfb.Updates;
 
 /// <summary>
 /// A captured JPEG image that viewers are sent as it is (MJPEG pass-through), shared by all of them: each viewer
-/// takes a reference (<see cref="Framebuffer.AcquireSourceJpeg"/>), writes the bytes and lets go, so eight viewers do
+/// takes a reference (<see cref="FrameSnapshot.AcquireSourceJpeg"/>), writes the bytes and lets go, so eight viewers do
 /// not each copy 200 KB into a buffer of their own first. The bytes never change while anyone holds a reference: the
 /// framebuffer refills an image in place only when nobody else holds it, and otherwise moves on to a spare one.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class SourceImage
     /// <summary>Whether a reference other than the framebuffer's own is held (the bytes must not change).</summary>
     internal bool IsShared => Volatile.Read(ref _references) > 1;
 
-    /// <summary>Framebuffer, under its write lock, when nobody else holds the image: its new bytes.</summary>
+    /// <summary>Framebuffer, under its source lock, when nobody else holds the image: its new bytes.</summary>
     internal void Fill(ReadOnlySpan<byte> jpeg)
     {
         if (_bytes.Length < jpeg.Length) _bytes = GC.AllocateUninitializedArray<byte>(jpeg.Length + jpeg.Length / 4);
@@ -38,7 +38,7 @@ public sealed class SourceImage
     /// <summary>Framebuffer: the image is handed out afresh with one reference, the framebuffer's.</summary>
     internal void Reset() => Volatile.Write(ref _references, 1);
 
-    /// <summary>Framebuffer, under its read lock (so it cannot be refilled meanwhile): one more holder.</summary>
+    /// <summary>Framebuffer, under its source lock (so it cannot be refilled meanwhile): one more holder.</summary>
     internal void AddReference() => Interlocked.Increment(ref _references);
 
     /// <summary>Lets go of a reference; the last one returns the image to its framebuffer's spares.</summary>

@@ -19,7 +19,7 @@ namespace KvmPi.Vnc.Rfb.Encoding.Tight;
 /// rectangle: fill runs of one colour, lossless runs of at most 1024 pixels wide (64 × 1024 = 65536 pixels, the
 /// Tight limit for non-JPEG data), and photographic runs that grow downwards while the band below has a run with the
 /// same columns, so a full-screen video goes as one JPEG, not seventeen. JPEG is compressed straight from the
-/// framebuffer under its read lock (pointer and pitch; no copy).
+/// held frame (pointer and pitch; no copy).
 /// Tiles sent as JPEG are marked in the caller's lossy set and tiles sent losslessly are cleared from it; the
 /// session re-sends the lossy ones losslessly once they have stopped changing (lossless refresh).
 /// One instance per session (it owns the zlib streams). Not thread-safe.
@@ -99,7 +99,7 @@ internal sealed class TightUpdateWriter : IDisposable
     /// Writes rectangles (header and payload each) for <paramref name="rects"/> (tile-aligned, inside the frame),
     /// returns how many. <paramref name="lossless"/> forbids JPEG (lossless refresh).
     /// </summary>
-    public int Write(Framebuffer framebuffer, List<Rect> rects, PixelTranslator translator, TightSettings settings,
+    public int Write(FrameSnapshot frame, List<Rect> rects, PixelTranslator translator, TightSettings settings,
         bool lossless, TileSet lossy, IBufferWriter<byte> output)
     {
         _encoder.CompressLevel = settings.CompressLevel;
@@ -115,23 +115,23 @@ internal sealed class TightUpdateWriter : IDisposable
                 for (int y = rect.Y; y < rect.Bottom; y += T)
                 {
                     var band = new Rect(x, y, w, Math.Min(T, rect.Bottom - y));
-                    count += WriteBand(framebuffer, band, translator, settings, jpeg, lossy, output);
+                    count += WriteBand(frame, band, translator, settings, jpeg, lossy, output);
                 }
 
-                count += FlushOpen(framebuffer, translator, settings, lossy, output, _open);
+                count += FlushOpen(frame, translator, settings, lossy, output, _open);
                 _open.Clear();
             }
         }
 
         if (!lossless)
-            foreach (Rect rect in rects) MarkChanged(framebuffer, rect);
+            foreach (Rect rect in rects) MarkChanged(frame, rect);
         return count;
     }
 
     /// <summary>Whether no tile of <paramref name="rect"/> changed in the <see cref="StillUpdates"/> updates before this one.</summary>
-    private bool StillBefore(Framebuffer framebuffer, Rect rect)
+    private bool StillBefore(FrameSnapshot frame, Rect rect)
     {
-        if (!HistoryFits(framebuffer)) return true;   // a new size: nothing is known of before
+        if (!HistoryFits(frame)) return true;   // a new size: nothing is known of before
         for (int r = rect.Y / T; r <= (rect.Bottom - 1) / T; r++)
             for (int c = rect.X / T; c <= (rect.Right - 1) / T; c++)
             {
@@ -141,22 +141,22 @@ internal sealed class TightUpdateWriter : IDisposable
         return true;
     }
 
-    private bool HistoryFits(Framebuffer framebuffer) =>
-        _historyColumns == framebuffer.TileColumns && _lastChanged.Length == framebuffer.TileColumns * framebuffer.TileRows;
+    private bool HistoryFits(FrameSnapshot frame) =>
+        _historyColumns == frame.TileColumns && _lastChanged.Length == frame.TileColumns * frame.TileRows;
 
-    private void MarkChanged(Framebuffer framebuffer, Rect rect)
+    private void MarkChanged(FrameSnapshot frame, Rect rect)
     {
-        if (!HistoryFits(framebuffer))
+        if (!HistoryFits(frame))
         {
-            _lastChanged = new int[framebuffer.TileColumns * framebuffer.TileRows];   // once per frame size
-            _historyColumns = framebuffer.TileColumns;
+            _lastChanged = new int[frame.TileColumns * frame.TileRows];   // once per frame size
+            _historyColumns = frame.TileColumns;
         }
         if (_updates == int.MaxValue)
         {
             Array.Clear(_lastChanged);
             _updates = 1;
         }
-        rect = rect.Intersect(new Rect(0, 0, framebuffer.Width, framebuffer.Height));
+        rect = rect.Intersect(new Rect(0, 0, frame.Width, frame.Height));
         if (rect.IsEmpty) return;
         int c0 = rect.X / T, columns = (rect.Right - 1) / T - c0 + 1;
         for (int r = rect.Y / T; r <= (rect.Bottom - 1) / T; r++)
@@ -173,17 +173,17 @@ internal sealed class TightUpdateWriter : IDisposable
     /// <param name="dirtyArea">Pixels the update would otherwise send.</param>
     /// <param name="visible">The part of the frame the viewer sees; pass-through needs the whole frame.</param>
     /// <param name="ahead">Whether this image is newer than the framebuffer's pixels (no lossless refresh may read them).</param>
-    public SourceImage? TryTakePassThrough(Framebuffer framebuffer, long dirtyArea, Rect visible, TightSettings settings,
+    public SourceImage? TryTakePassThrough(FrameSnapshot frame, long dirtyArea, Rect visible, TightSettings settings,
         out bool ahead)
     {
         ahead = false;
         if (!settings.AllowsJpeg || _jpegFailed) return null;
-        var frame = new Rect(0, 0, framebuffer.Width, framebuffer.Height);
-        if (visible != frame || frame.Width > TightEncoder.MaxWidth) return null;
-        SourceImage? image = framebuffer.AcquireSourceJpeg(out ahead);
+        var whole = new Rect(0, 0, frame.Width, frame.Height);
+        if (visible != whole || whole.Width > TightEncoder.MaxWidth) return null;
+        SourceImage? image = frame.AcquireSourceJpeg(out ahead);
         if (image is null) return null;
         // "Changed almost everywhere" (90 %), or the image is newer than the pixels (RfbServer.TryPublishJpegOnly).
-        if ((dirtyArea * 10 < frame.Area * 9 && !ahead) || image.Length > TightCompactLength.Max)
+        if ((dirtyArea * 10 < whole.Area * 9 && !ahead) || image.Length > TightCompactLength.Max)
         {
             image.Release();
             return null;
@@ -195,27 +195,27 @@ internal sealed class TightUpdateWriter : IDisposable
     /// The image taken by <see cref="TryTakePassThrough"/> as one Tight JPEG rectangle covering the frame, written
     /// from the shared bytes straight to <paramref name="output"/>. The caller marks the frame lossy.
     /// </summary>
-    public void WritePassThrough(SourceImage image, Framebuffer framebuffer, IBufferWriter<byte> output)
+    public void WritePassThrough(SourceImage image, FrameSnapshot frame, IBufferWriter<byte> output)
     {
-        var frame = new Rect(0, 0, framebuffer.Width, framebuffer.Height);
-        ServerMessageWriter.WriteRectHeader(output, frame, _encoder.Encoding);
+        var whole = new Rect(0, 0, frame.Width, frame.Height);
+        ServerMessageWriter.WriteRectHeader(output, whole, _encoder.Encoding);
         _encoder.WriteJpeg(image.Span, output);
         _updates++;
-        MarkChanged(framebuffer, frame);   // the whole frame changed, as far as the lossless trial is concerned
+        MarkChanged(frame, whole);   // the whole frame changed, as far as the lossless trial is concerned
     }
 
     /// <summary>
     /// <see cref="TryTakePassThrough"/> and <see cref="WritePassThrough"/> in one (the frame marked lossy): for an
     /// update of that one rectangle.
     /// </summary>
-    public bool TryWritePassThrough(Framebuffer framebuffer, long dirtyArea, Rect visible, TightSettings settings,
+    public bool TryWritePassThrough(FrameSnapshot frame, long dirtyArea, Rect visible, TightSettings settings,
         TileSet lossy, IBufferWriter<byte> output)
     {
-        SourceImage? image = TryTakePassThrough(framebuffer, dirtyArea, visible, settings, out _);
+        SourceImage? image = TryTakePassThrough(frame, dirtyArea, visible, settings, out _);
         if (image is null) return false;
         try
         {
-            WritePassThrough(image, framebuffer, output);
+            WritePassThrough(image, frame, output);
         }
         finally
         {
@@ -225,7 +225,7 @@ internal sealed class TightUpdateWriter : IDisposable
         return true;
     }
 
-    private int WriteBand(Framebuffer framebuffer, Rect band, PixelTranslator translator, TightSettings settings,
+    private int WriteBand(FrameSnapshot frame, Rect band, PixelTranslator translator, TightSettings settings,
         bool jpeg, TileSet lossy, IBufferWriter<byte> output)
     {
         // Classified on the framebuffer's own BGRX, in place: photographic tiles are never converted at all, and
@@ -233,10 +233,7 @@ internal sealed class TightUpdateWriter : IDisposable
         // what goes lossless. (Counting colours before conversion can only count more: a narrow client format
         // merges colours, never splits them, so at worst a tile goes lossless that could have gone as palette.)
         int tiles = (band.Width + T - 1) / T;
-        using (Framebuffer.ReadScope scope = framebuffer.EnterRead())
-        {
-            for (int t = 0; t < tiles; t++) Classify(scope.Bgrx, scope.Stride, band, t, jpeg, translator);
-        }
+        for (int t = 0; t < tiles; t++) Classify(frame.Bgrx, frame.Stride, band, t, jpeg, translator);
 
         int count = 0;
         int start = 0;
@@ -253,11 +250,11 @@ internal sealed class TightUpdateWriter : IDisposable
                 case TileKind.Solid:
                     ServerMessageWriter.WriteRectHeader(output, run, _encoder.Encoding);
                     _encoder.WriteFill(_solidColour[start], translator.Format, output);
-                    lossy.RemoveCovered(run, framebuffer.Width, framebuffer.Height);
+                    lossy.RemoveCovered(run, frame.Width, frame.Height);
                     count++;
                     break;
                 case TileKind.Lossless:
-                    count += WriteLossless(framebuffer, run, translator, lossy, output);
+                    count += WriteLossless(frame, run, translator, lossy, output);
                     break;
                 default:
                     OpenPhoto(run);
@@ -271,7 +268,7 @@ internal sealed class TightUpdateWriter : IDisposable
         for (int i = _open.Count - 1; i >= 0; i--)
         {
             if (_open[i].Bottom == band.Bottom) continue;
-            count += WriteJpeg(framebuffer, _open[i], translator, settings, lossy, output);
+            count += WriteJpeg(frame, _open[i], translator, settings, lossy, output);
             _open.RemoveAt(i);
         }
 
@@ -293,16 +290,16 @@ internal sealed class TightUpdateWriter : IDisposable
         _open.Add(run);
     }
 
-    private int FlushOpen(Framebuffer framebuffer, PixelTranslator translator, TightSettings settings, TileSet lossy,
+    private int FlushOpen(FrameSnapshot frame, PixelTranslator translator, TightSettings settings, TileSet lossy,
         IBufferWriter<byte> output, List<Rect> open)
     {
         int count = 0;
-        foreach (Rect r in open) count += WriteJpeg(framebuffer, r, translator, settings, lossy, output);
+        foreach (Rect r in open) count += WriteJpeg(frame, r, translator, settings, lossy, output);
         return count;
     }
 
     /// <summary>Lossless pieces of a run at most 64 rows high, each at most 1024 wide (65536 pixels).</summary>
-    private int WriteLossless(Framebuffer framebuffer, Rect run, PixelTranslator translator, TileSet lossy,
+    private int WriteLossless(FrameSnapshot frame, Rect run, PixelTranslator translator, TileSet lossy,
         IBufferWriter<byte> output)
     {
         int count = 0;
@@ -310,14 +307,14 @@ internal sealed class TightUpdateWriter : IDisposable
         {
             var piece = new Rect(x, run.Y, Math.Min(LosslessRunWidth, run.Right - x), run.Height);
             Span<uint> px = _piece.AsSpan(0, piece.Width * piece.Height);
-            framebuffer.ReadPixels(piece, translator, px);
+            frame.ReadPixels(piece, translator, px);
             if (piece.Width > T && _encoder.Encoding == EncodingType.Tight && !_encoder.FitsPalette(px))
             {
-                count += WriteLosslessTiles(framebuffer, piece, px, translator.Format, lossy, output);
+                count += WriteLosslessTiles(frame, piece, px, translator.Format, lossy, output);
                 continue;
             }
 
-            WriteEncoded(px, piece, translator.Format, framebuffer, lossy, output);
+            WriteEncoded(px, piece, translator.Format, frame, lossy, output);
             count++;
         }
 
@@ -331,7 +328,7 @@ internal sealed class TightUpdateWriter : IDisposable
     /// and one deflate block per tile cost a Huffman code and its header each (a third of lossless Tight's CPU on
     /// the load tool's captured scrolling, and more bytes).
     /// </summary>
-    private int WriteLosslessTiles(Framebuffer framebuffer, Rect piece, ReadOnlySpan<uint> px, PixelFormat format,
+    private int WriteLosslessTiles(FrameSnapshot frame, Rect piece, ReadOnlySpan<uint> px, PixelFormat format,
         TileSet lossy, IBufferWriter<byte> output)
     {
         _tile ??= new uint[T * T];
@@ -343,23 +340,23 @@ internal sealed class TightUpdateWriter : IDisposable
             Span<uint> tile = _tile.AsSpan(0, tw * piece.Height);
             CopyColumns(px, piece.Width, tx - piece.X, tw, piece.Height, tile);
             if (!_encoder.FitsPalette(tile)) continue;
-            count += WriteColumns(framebuffer, piece, px, runStart, tx, format, lossy, output);
-            WriteEncoded(tile, new Rect(tx, piece.Y, tw, piece.Height), format, framebuffer, lossy, output);
+            count += WriteColumns(frame, piece, px, runStart, tx, format, lossy, output);
+            WriteEncoded(tile, new Rect(tx, piece.Y, tw, piece.Height), format, frame, lossy, output);
             count++;
             runStart = tx + tw;
         }
 
-        return count + WriteColumns(framebuffer, piece, px, runStart, piece.Right, format, lossy, output);
+        return count + WriteColumns(frame, piece, px, runStart, piece.Right, format, lossy, output);
     }
 
     /// <summary>Columns <paramref name="from"/>..<paramref name="to"/> of the piece as one rectangle (none when empty).</summary>
-    private int WriteColumns(Framebuffer framebuffer, Rect piece, ReadOnlySpan<uint> px, int from, int to, PixelFormat format,
+    private int WriteColumns(FrameSnapshot frame, Rect piece, ReadOnlySpan<uint> px, int from, int to, PixelFormat format,
         TileSet lossy, IBufferWriter<byte> output)
     {
         if (to <= from) return 0;
         Span<uint> run = _run.AsSpan(0, (to - from) * piece.Height);
         CopyColumns(px, piece.Width, from - piece.X, to - from, piece.Height, run);
-        WriteEncoded(run, new Rect(from, piece.Y, to - from, piece.Height), format, framebuffer, lossy, output);
+        WriteEncoded(run, new Rect(from, piece.Y, to - from, piece.Height), format, frame, lossy, output);
         return 1;
     }
 
@@ -368,12 +365,12 @@ internal sealed class TightUpdateWriter : IDisposable
         for (int y = 0; y < h; y++) px.Slice(y * width + x, w).CopyTo(dst.Slice(y * w, w));
     }
 
-    private void WriteEncoded(ReadOnlySpan<uint> px, Rect piece, PixelFormat format, Framebuffer framebuffer, TileSet lossy,
+    private void WriteEncoded(ReadOnlySpan<uint> px, Rect piece, PixelFormat format, FrameSnapshot frame, TileSet lossy,
         IBufferWriter<byte> output)
     {
         ServerMessageWriter.WriteRectHeader(output, piece, _encoder.Encoding);
         _encoder.Encode(px, piece.Width, piece.Height, format, output);
-        lossy.RemoveCovered(piece, framebuffer.Width, framebuffer.Height);
+        lossy.RemoveCovered(piece, frame.Width, frame.Height);
     }
 
     /// <summary>
@@ -381,10 +378,10 @@ internal sealed class TightUpdateWriter : IDisposable
     /// <paramref name="budget"/> bytes: encoded for real by a second encoder whose zlib streams see the same kind of
     /// data as the session's, and whose output is only counted.
     /// </summary>
-    private bool LosslessCostsAtMost(Framebuffer framebuffer, Rect rect, PixelTranslator translator, long budget)
+    private bool LosslessCostsAtMost(FrameSnapshot frame, Rect rect, PixelTranslator translator, long budget)
     {
         Span<uint> px = _piece.AsSpan(0, (int)rect.Area);
-        framebuffer.ReadPixels(rect, translator, px);
+        frame.ReadPixels(rect, translator, px);
         _estimator ??= new TightEncoder(_encoder.Encoding == EncodingType.TightPng, jpeg: null);
         _estimator.CompressLevel = _encoder.CompressLevel;
         _estimator.SmallUpdate = _encoder.SmallUpdate;
@@ -394,21 +391,21 @@ internal sealed class TightUpdateWriter : IDisposable
     }
 
     /// <summary>
-    /// A photographic rectangle as JPEG, compressed in place from the framebuffer. Too large for the 4 MiB compact
+    /// A photographic rectangle as JPEG, compressed in place from the frame. Too large for the 4 MiB compact
     /// length: halves. Compressor failure: this and every later rectangle lossless.
     /// </summary>
-    private int WriteJpeg(Framebuffer framebuffer, Rect rect, PixelTranslator translator, TightSettings settings,
+    private int WriteJpeg(FrameSnapshot frame, Rect rect, PixelTranslator translator, TightSettings settings,
         TileSet lossy, IBufferWriter<byte> output)
     {
         if (!_jpegFailed)
         {
             try
             {
-                ReadOnlySpan<byte> image = CompressOrShareJpeg(framebuffer, rect, settings);
+                ReadOnlySpan<byte> image = CompressOrShareJpeg(frame, rect, settings);
 
-                if (!image.IsEmpty && (rect.Area <= SmallPhotoArea || (rect.Area <= OneOffPhotoArea && StillBefore(framebuffer, rect)))
-                    && LosslessCostsAtMost(framebuffer, rect, translator, image.Length * 3L))
-                    return WriteLosslessRect(framebuffer, rect, translator, lossy, output);
+                if (!image.IsEmpty && (rect.Area <= SmallPhotoArea || (rect.Area <= OneOffPhotoArea && StillBefore(frame, rect)))
+                    && LosslessCostsAtMost(frame, rect, translator, image.Length * 3L))
+                    return WriteLosslessRect(frame, rect, translator, lossy, output);
 
                 if (!image.IsEmpty)
                 {
@@ -422,8 +419,8 @@ internal sealed class TightUpdateWriter : IDisposable
                 {
                     int top = Math.Max(1, rect.Height / 2 / T * T);
                     if (top >= rect.Height) top = rect.Height / 2;
-                    return WriteJpeg(framebuffer, rect with { Height = top }, translator, settings, lossy, output)
-                           + WriteJpeg(framebuffer, new Rect(rect.X, rect.Y + top, rect.Width, rect.Height - top),
+                    return WriteJpeg(frame, rect with { Height = top }, translator, settings, lossy, output)
+                           + WriteJpeg(frame, new Rect(rect.X, rect.Y + top, rect.Width, rect.Height - top),
                                translator, settings, lossy, output);
                 }
             }
@@ -434,7 +431,7 @@ internal sealed class TightUpdateWriter : IDisposable
             }
         }
 
-        return WriteLosslessRect(framebuffer, rect, translator, lossy, output);
+        return WriteLosslessRect(frame, rect, translator, lossy, output);
     }
 
     /// <summary>
@@ -446,18 +443,14 @@ internal sealed class TightUpdateWriter : IDisposable
     private readonly ArrayBufferWriter<byte> _sharedJpeg = new(16 * 1024);
 
     /// <summary>Compresses the rectangle, or takes the JPEG another viewer's writer made of the same pixels.</summary>
-    /// <remarks>
-    /// The shared cache is asked before the framebuffer's read lock is taken: a viewer waiting there for another's
-    /// encoding must not hold the lock, or the publisher (and, behind its waiting write, every other reader) waits too.
-    /// </remarks>
-    private ReadOnlySpan<byte> CompressOrShareJpeg(Framebuffer framebuffer, Rect rect, TightSettings settings)
+    private ReadOnlySpan<byte> CompressOrShareJpeg(FrameSnapshot frame, Rect rect, TightSettings settings)
     {
         SharedEncodingCache? cache = SharedJpegs;
         SharedPayloadKey key = default;
         SharedLookup lookup = SharedLookup.Bypass;
         if (cache is not null)
         {
-            key = new SharedPayloadKey(framebuffer.Version, rect, SharedPayloadKind.Jpeg, default, settings.JpegQuality, (int)settings.Subsampling);
+            key = new SharedPayloadKey(frame.Version, rect, SharedPayloadKind.Jpeg, default, settings.JpegQuality, (int)settings.Subsampling);
             _sharedJpeg.ResetWrittenCount();
             lookup = cache.TryWrite(key, _sharedJpeg);
             if (lookup == SharedLookup.Hit) return _sharedJpeg.WrittenSpan;
@@ -466,14 +459,13 @@ internal sealed class TightUpdateWriter : IDisposable
         ReadOnlySpan<byte> image;
         try
         {
-            using Framebuffer.ReadScope scope = framebuffer.EnterRead();
-            if (lookup == SharedLookup.Claimed && scope.Version != key.Version)
+            if (lookup == SharedLookup.Claimed && frame.Version != key.Version)
             {
-                cache!.Abandon(key);   // the frame moved on since the lookup: these pixels are not the keyed ones
+                cache!.Abandon(key);   // a JPEG-only frame moved the version on since the lookup (the pixels stay)
                 lookup = SharedLookup.Bypass;
             }
-            ReadOnlySpan<byte> src = scope.Bgrx[(rect.Y * scope.Stride + rect.X * 4)..];
-            image = _encoder.CompressJpeg(src, rect.Width, rect.Height, scope.Stride, settings.JpegQuality, settings.Subsampling);
+            ReadOnlySpan<byte> src = frame.Bgrx[(rect.Y * frame.Stride + rect.X * 4)..];
+            image = _encoder.CompressJpeg(src, rect.Width, rect.Height, frame.Stride, settings.JpegQuality, settings.Subsampling);
         }
         catch
         {
@@ -489,12 +481,12 @@ internal sealed class TightUpdateWriter : IDisposable
     }
 
     /// <summary>Any rectangle losslessly, in pieces of at most 1024 × 64.</summary>
-    private int WriteLosslessRect(Framebuffer framebuffer, Rect rect, PixelTranslator translator, TileSet lossy,
+    private int WriteLosslessRect(FrameSnapshot frame, Rect rect, PixelTranslator translator, TileSet lossy,
         IBufferWriter<byte> output)
     {
         int count = 0;
         for (int y = rect.Y; y < rect.Bottom; y += T)
-            count += WriteLossless(framebuffer, new Rect(rect.X, y, rect.Width, Math.Min(T, rect.Bottom - y)), translator,
+            count += WriteLossless(frame, new Rect(rect.X, y, rect.Width, Math.Min(T, rect.Bottom - y)), translator,
                 lossy, output);
         return count;
     }

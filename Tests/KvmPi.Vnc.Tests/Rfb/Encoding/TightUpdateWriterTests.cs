@@ -104,7 +104,7 @@ public sealed class TightUpdateWriterTests
         var lossy = new TileSet(fb.TileColumns, fb.TileRows);
         var output = new ArrayBufferWriter<byte>();
         var settings = TightSettings.From(false, 32, -1, -1, -1, -1);
-        int n = writer.Write(fb, [new Rect(0, 0, W, H)], new PixelTranslator(Rgbx), settings, false, lossy, output);
+        int n = writer.Write(fb.Current, [new Rect(0, 0, W, H)], new PixelTranslator(Rgbx), settings, false, lossy, output);
         var canvas = new uint[W * H];
         var kinds = DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder);
         Assert.Equal(Expected(bgrx, Rgbx), canvas);
@@ -143,7 +143,7 @@ public sealed class TightUpdateWriterTests
         using var writer = new TightUpdateWriter(png: false, jpeg: null);
         using var decoder = new TightDecoder();
         var output = new ArrayBufferWriter<byte>();
-        int n = writer.Write(fb, [new Rect(0, 0, w, h)], new PixelTranslator(Rgbx), TightSettings.From(false, 32, 3, -1, -1, -1),
+        int n = writer.Write(fb.Current, [new Rect(0, 0, w, h)], new PixelTranslator(Rgbx), TightSettings.From(false, 32, 3, -1, -1, -1),
             false, new TileSet(fb.TileColumns, fb.TileRows), output);
         var canvas = new uint[w * h];
         var kinds = DecodeInto(output.WrittenSpan, n, canvas, w, Rgbx, decoder);
@@ -163,10 +163,10 @@ public sealed class TightUpdateWriterTests
         var settings = TightSettings.From(false, 32, -1, 9, -1, -1);
         var canvas = new uint[W * H];
         // The photograph keeps changing: it was in the update before too (so it gets no lossless trial now).
-        int n = writer.Write(fb, [new Rect(256, 0, 64, H)], new PixelTranslator(Rgbx), settings, false, lossy, output);
+        int n = writer.Write(fb.Current, [new Rect(256, 0, 64, H)], new PixelTranslator(Rgbx), settings, false, lossy, output);
         DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder);
         output.ResetWrittenCount();
-        n = writer.Write(fb, [new Rect(0, 0, W, H)], new PixelTranslator(Rgbx), settings, false, lossy, output);
+        n = writer.Write(fb.Current, [new Rect(0, 0, W, H)], new PixelTranslator(Rgbx), settings, false, lossy, output);
         var kinds = DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder);
 
         // The photograph (x ≥ 256) is one JPEG rectangle the full height (bands merged); the rest is lossless.
@@ -185,7 +185,7 @@ public sealed class TightUpdateWriterTests
 
         // The refresh sends the lossy tiles again, losslessly, and forgets them.
         output.ResetWrittenCount();
-        n = writer.Write(fb, [new Rect(256, 0, 64, H)], new PixelTranslator(Rgbx), settings, lossless: true, lossy, output);
+        n = writer.Write(fb.Current, [new Rect(256, 0, 64, H)], new PixelTranslator(Rgbx), settings, lossless: true, lossy, output);
         kinds = DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder);
         Assert.DoesNotContain(kinds, k => k.Kind == "jpeg");
         Assert.Equal(expected, canvas);
@@ -214,7 +214,7 @@ public sealed class TightUpdateWriterTests
         using var decoder = new TightDecoder();
         var lossy = new TileSet(fb.TileColumns, fb.TileRows);
         var output = new ArrayBufferWriter<byte>();
-        int n = writer.Write(fb, [area], new PixelTranslator(Rgbx), TightSettings.From(false, 32, -1, quality, -1, -1),
+        int n = writer.Write(fb.Current, [area], new PixelTranslator(Rgbx), TightSettings.From(false, 32, -1, quality, -1, -1),
             false, lossy, output);
         var canvas = new uint[W * H];
         return (DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder), canvas, lossy);
@@ -251,7 +251,7 @@ public sealed class TightUpdateWriterTests
         using var decoder = new TightDecoder();
         var output = new ArrayBufferWriter<byte>();
         var lossy = new TileSet(fb.TileColumns, fb.TileRows);
-        int n = writer.Write(fb, [new Rect(0, 0, w, h)], new PixelTranslator(Rgbx), TightSettings.From(false, 32, 1, -1, -1, -1),
+        int n = writer.Write(fb.Current, [new Rect(0, 0, w, h)], new PixelTranslator(Rgbx), TightSettings.From(false, 32, 1, -1, -1, -1),
             false, lossy, output);
         var canvas = new uint[w * h];
         DecodeInto(output.WrittenSpan, n, canvas, w, Rgbx, decoder);   // asserts ≤ 2048 wide and ≤ 65536 pixels
@@ -272,12 +272,12 @@ public sealed class TightUpdateWriterTests
         var frame = new Rect(0, 0, W, H);
         var settings = TightSettings.From(false, 32, -1, 8, -1, -1);
 
-        Assert.False(writer.TryWritePassThrough(fb, W * H / 2, frame, settings, lossy, output));              // half changed
-        Assert.False(writer.TryWritePassThrough(fb, W * H, frame, TightSettings.From(false, 32, -1, -1, -1, -1), lossy, output)); // lossless client
-        Assert.False(writer.TryWritePassThrough(fb, W * H, new Rect(0, 0, W, 100), settings, lossy, output)); // sees a part
+        Assert.False(writer.TryWritePassThrough(fb.Current, W * H / 2, frame, settings, lossy, output));              // half changed
+        Assert.False(writer.TryWritePassThrough(fb.Current, W * H, frame, TightSettings.From(false, 32, -1, -1, -1, -1), lossy, output)); // lossless client
+        Assert.False(writer.TryWritePassThrough(fb.Current, W * H, new Rect(0, 0, W, 100), settings, lossy, output)); // sees a part
         Assert.Equal(0, output.WrittenCount);
 
-        Assert.True(writer.TryWritePassThrough(fb, W * H, frame, settings, lossy, output));
+        Assert.True(writer.TryWritePassThrough(fb.Current, W * H, frame, settings, lossy, output));
         byte[] expected = new byte[12 + 1 + 3 + jpeg.Length];
         new byte[] { 0, 0, 0, 0, 0x01, 0x40, 0x00, 0xC0, 0, 0, 0, 7, 0x90 }.CopyTo(expected, 0);
         TightCompactLength.Write(jpeg.Length, expected.AsSpan(13));
@@ -287,7 +287,7 @@ public sealed class TightUpdateWriterTests
         Assert.Equal(fb.TileColumns * fb.TileRows, lossy.Count);
 
         fb.SetSourceJpeg([]);   // a frame that did not come from a JPEG
-        Assert.False(writer.TryWritePassThrough(fb, W * H, frame, settings, lossy, new ArrayBufferWriter<byte>()));
+        Assert.False(writer.TryWritePassThrough(fb.Current, W * H, frame, settings, lossy, new ArrayBufferWriter<byte>()));
     }
 
     [Fact]
@@ -299,7 +299,7 @@ public sealed class TightUpdateWriterTests
         using var decoder = new TightDecoder();
         var output = new ArrayBufferWriter<byte>();
         var lossy = new TileSet(fb.TileColumns, fb.TileRows);
-        int n = writer.Write(fb, [new Rect(0, 0, W, H)], new PixelTranslator(Rgbx), TightSettings.From(true, 32, -1, -1, -1, -1),
+        int n = writer.Write(fb.Current, [new Rect(0, 0, W, H)], new PixelTranslator(Rgbx), TightSettings.From(true, 32, -1, -1, -1, -1),
             false, lossy, output);
         var canvas = new uint[W * H];
         var kinds = DecodeInto(output.WrittenSpan, n, canvas, W, Rgbx, decoder, EncodingType.TightPng);
@@ -326,8 +326,8 @@ public sealed class TightUpdateWriterTests
             flip = !flip;
             fb.Update(flip ? a : b, W * 4, changed);
             output.ResetWrittenCount();
-            writer.Write(fb, rects, translator, lossyClient, false, lossy, output);
-            writer.Write(fb, rects, translator, losslessClient, true, lossy, output);
+            writer.Write(fb.Current, rects, translator, lossyClient, false, lossy, output);
+            writer.Write(fb.Current, rects, translator, losslessClient, true, lossy, output);
         }
 
         for (int i = 0; i < 4; i++) Round();

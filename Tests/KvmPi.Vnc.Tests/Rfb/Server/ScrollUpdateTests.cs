@@ -2,6 +2,7 @@
 using System.Buffers.Binary;
 using KvmPi.Vnc.Rfb;
 using KvmPi.Vnc.Rfb.Server;
+using KvmPi.Vnc.Rfb.Updates;
 using KvmPi.Vnc.Tests.Rfb.Updates;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -167,6 +168,41 @@ public class ScrollUpdateTests
         Assert.Equal((0, 64, 64, 64, 64), Assert.Single(viewer.Rects) is var r ? (r.Encoding, r.X, r.Y, r.W, r.H) : default);
         Assert.Equal(c, viewer.Picture);
         await CloseAsync(client, serving);
+    }
+
+    [Fact]
+    public async Task TilesSentFromAFrameNotYetAnnouncedAreNoSourceForItsMove()
+    {
+        // The publisher makes a frame current, then tells the viewers what changed; an update that starts in between
+        // reads the new frame's pixels for tiles the viewer is told of only later. Those tiles hold the new frame,
+        // not the previous one, so the move that comes with the announcement must not copy from them.
+        var text = new ScrollingText(W, H);
+        byte[] a = text.Frame(100);
+        byte[] b = WithMark(text.Frame(100), 80), c = WithMark(text.Frame(138), 80 - 38);   // the mark scrolls too
+        var (server, viewer, client, serving) = await ConnectAsync(a, 1, 0);
+        server.PublishFrame(b, W, H, W * 4);   // tile (1, 1), a source of the coming move, is due
+
+        var detector = new ScrollDetector(W, H);
+        Assert.True(detector.Detect(b, W * 4, c, W * 4, out ScrollMove move));
+        var changed = new TileSet(server.Framebuffer.TileColumns, server.Framebuffer.TileRows);
+        Assert.True(server.Framebuffer.Update(c, W * 4, changed));   // c is current, not yet announced
+        await viewer.RequestAsync(incremental: true);
+        await viewer.ReadUpdateAsync();
+        Assert.Contains(viewer.Rects, r => r.Encoding == 0 && r.X <= 64 && r.Y <= 64 && r.X + r.W >= 128 && r.Y + r.H >= 128);
+
+        server.NotifyFrameChanged(server.Framebuffer, changed, detector, move);
+        await viewer.RequestAsync(incremental: true);
+        await viewer.ReadUpdateAsync();
+        Assert.Equal(1, viewer.Rects[0].Encoding);   // the rest of the band still moves
+        Assert.Equal(c, viewer.Picture);
+        await CloseAsync(client, serving);
+    }
+
+    /// <summary><paramref name="frame"/> with a dark mark 10 rows high from row <paramref name="y"/>, in tile column 1.</summary>
+    private static byte[] WithMark(byte[] frame, int y)
+    {
+        for (int row = y; row < y + 10; row++) frame.AsSpan((row * W + 70) * 4, 40).Fill(0);
+        return frame;
     }
 
     /// <summary><paramref name="frame"/> with a dark block in tile (1, 1) only.</summary>

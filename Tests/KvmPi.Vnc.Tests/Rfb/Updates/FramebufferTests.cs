@@ -253,4 +253,146 @@ public sealed class FramebufferTests
             for (int i = 0; i < 100; i++) Round();
         }));
     }
+
+    [Fact]
+    public void AHeldFrameKeepsItsPixelsWhileNewerFramesArePublished()
+    {
+        const int W = 200, H = 150;
+        var fb = new Framebuffer(W, H);
+        var changed = new TileSet(fb.TileColumns, fb.TileRows);
+        byte[] first = Filled(W, H, 0x11), second = Filled(W, H, 0x22), third = Filled(W, H, 0x33);
+        fb.Update(first, W * 4, changed);
+
+        using (Framebuffer.ReadScope held = fb.EnterRead())
+        {
+            long version = held.Version;
+            Assert.True(fb.Update(second, W * 4, changed));
+            Assert.True(fb.Update(third, W * 4, changed));
+            // The encoder holding the first frame still reads it, whole; newcomers read the newest.
+            Assert.Equal(first, held.Bgrx.ToArray());
+            Assert.Equal(version, held.Version);
+            Assert.Equal(third, Copy(fb));
+            Assert.True(fb.Version > version);
+        }
+
+        Assert.True(fb.SnapshotCount <= Framebuffer.MaxSnapshots);
+        Assert.True(fb.Update(first, W * 4, changed));
+        Assert.Equal(first, Copy(fb));
+    }
+
+    [Fact]
+    public void RandomFramesAndHoldsEachReadTheFrameTheyHeld()
+    {
+        // Seeded: changes in random tiles and bands, holds taken and let go at random (one older frame at most, so
+        // the single-threaded publisher never waits). Every snapshot a spare is rebuilt from must catch up exactly.
+        const int W = 333, H = 197;
+        for (int seed = 0; seed < 40; seed++)
+        {
+            var random = new Random(seed);
+            var fb = new Framebuffer(W, H);
+            var changed = new TileSet(fb.TileColumns, fb.TileRows);
+            byte[] frame = new byte[W * H * 4];
+            FrameSnapshot? held = null;
+            byte[]? heldPixels = null;
+            for (int step = 0; step < 60; step++)
+            {
+                int top = 0, bottom = H;
+                int changes = random.Next(4);
+                for (int c = 0; c < changes; c++)
+                {
+                    int x = random.Next(W), y = random.Next(H), w = random.Next(1, W - x + 1), h = random.Next(1, H - y + 1);
+                    byte value = (byte)random.Next(256);
+                    for (int row = y; row < y + h; row++) frame.AsSpan((row * W + x) * 4, w * 4).Fill(value);
+                }
+                changed.Clear();
+                bool any = fb.Update(frame, W * 4, changed, top, bottom);
+                Assert.Equal(any, !changed.IsEmpty);
+                Assert.True(frame.AsSpan().SequenceEqual(fb.Current.Bgrx), $"seed {seed} step {step}: the current frame");
+                if (held is not null)
+                    Assert.True(heldPixels.AsSpan().SequenceEqual(held.Bgrx), $"seed {seed} step {step}: a held frame changed");
+
+                if (held is not null && random.Next(3) == 0)
+                {
+                    held.Release();
+                    held = null;
+                }
+                else if (held is null && random.Next(2) == 0)
+                {
+                    held = fb.EnterRead().Frame;   // let go below, as an encoder lets go after its update
+                    heldPixels = held.Bgrx.ToArray();
+                }
+            }
+            held?.Release();
+            Assert.True(fb.SnapshotCount <= Framebuffer.MaxSnapshots);
+        }
+    }
+
+    [Fact]
+    public async Task ThePublisherWaitsOnlyWhenEverySnapshotIsHeld()
+    {
+        const int W = 128, H = 64;
+        var fb = new Framebuffer(W, H);
+        var changed = new TileSet(fb.TileColumns, fb.TileRows);
+        byte[] one = Filled(W, H, 1), two = Filled(W, H, 2), three = Filled(W, H, 3);
+        fb.Update(one, W * 4, changed);
+        FrameSnapshot first = fb.EnterRead().Frame;
+        fb.Update(two, W * 4, changed);
+        FrameSnapshot second = fb.EnterRead().Frame;
+        fb.Update(three, W * 4, changed);   // into the last spare
+        Assert.Equal(Framebuffer.MaxSnapshots, fb.SnapshotCount);
+
+        // Both older frames are held: the next frame has nowhere to go until one is let go.
+        var publishing = Task.Factory.StartNew(() => fb.Update(one, W * 4, changed), TaskCreationOptions.LongRunning);
+        await Task.Delay(300);
+        Assert.False(publishing.IsCompleted);
+        first.Release();
+        Assert.True(await publishing.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(one, Copy(fb));
+        Assert.Equal(two, second.Bgrx.ToArray());
+        second.Release();
+        Assert.Throws<InvalidOperationException>(second.Release);
+    }
+
+    [Fact]
+    public void EachFrameKeepsTheImageItWasDecodedFrom()
+    {
+        // A viewer that holds a frame and sends the capture's own image must send that frame's image, not a newer
+        // one (the pixels around it, its lossless refresh, would disagree with the picture).
+        const int W = 128, H = 64;
+        var fb = new Framebuffer(W, H);
+        var changed = new TileSet(fb.TileColumns, fb.TileRows);
+        byte[] jpegOne = [1, 1, 1], jpegTwo = [2, 2];
+        fb.Update(Filled(W, H, 1), W * 4, changed, 0, H, jpegOne);
+        FrameSnapshot one = fb.EnterRead().Frame;
+        fb.Update(Filled(W, H, 2), W * 4, changed, 0, H, jpegTwo);
+
+        SourceImage image = one.AcquireSourceJpeg(out bool ahead)!;
+        Assert.Equal(jpegOne, image.Span.ToArray());
+        Assert.False(ahead);
+        image.Release();
+        image = fb.AcquireSourceJpeg(out _)!;
+        Assert.Equal(jpegTwo, image.Span.ToArray());
+        image.Release();
+
+        // The same pixels again with another image: it replaces the current frame's, and the held frame keeps its own.
+        byte[] jpegThree = [3];
+        Assert.False(fb.Update(Filled(W, H, 2), W * 4, changed, 0, H, jpegThree));
+        Assert.Equal(jpegThree.Length, fb.SourceJpegLength);
+        Assert.Equal(jpegOne.Length, one.SourceJpegLength);
+        one.Release();
+    }
+
+    private static byte[] Filled(int width, int height, byte value)
+    {
+        byte[] frame = new byte[width * height * 4];
+        frame.AsSpan().Fill(value);
+        return frame;
+    }
+
+    private static byte[] Copy(Framebuffer fb)
+    {
+        byte[] copy = new byte[fb.Width * fb.Height * 4];
+        fb.CopyTo(copy);
+        return copy;
+    }
 }
