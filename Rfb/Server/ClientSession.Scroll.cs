@@ -182,7 +182,7 @@ internal sealed partial class ClientSession
     /// <summary>Under the lock, publisher thread: frame <paramref name="frame"/> was announced, its move (if any) taken.</summary>
     private void AnnouncedLocked(long frame)
     {
-        _announcedFrame = frame;
+        Volatile.Write(ref _announcedFrame, frame);   // read without the lock by HoldAnnouncedFrame
         if (frame >= _writtenAheadUntil) _writtenAhead?.Clear();
     }
 

@@ -193,46 +193,50 @@ internal sealed partial class ClientSession
                 await _updateSignal.WaitAsync().ConfigureAwait(false);
                 if (_closing) break;
                 long flushed = _bytesWritten;   // only this loop writes it
+                // Every rectangle of the update, and the CopyRects before them, show the frame held here, whatever
+                // the capture publishes meanwhile (PrepareUpdate). Let go before the flush waits for the viewer.
                 UpdateKind kind = PrepareUpdate(out bool wroteControl, out bool ping, out long? waitingSince,
                     out int newWidth, out int newHeight, out Framebuffer framebuffer, out PixelTranslator translator,
-                    out EncodingType encoding);
-                if (waitingSince is long sentAt)
-                {
-                    long left = sentAt + fenceTimeoutMicros - NowMicros();
-                    if (left <= 0)
-                    {
-                        RfbLog.FenceTimeout(_logger, _remote, _server.Options.WriteTimeout.TotalSeconds);
-                        await StopAsync(stop, "not answering fences").ConfigureAwait(false);
-                        return;
-                    }
-                    fenceTimer.Change(left / 1000 + 1, Timeout.Infinite);
-                }
-                if (kind == UpdateKind.None && !wroteControl) continue;
-                ping &= kind != UpdateKind.None;
-                // Woken on the publisher's thread (OnJpegOnlyFrame): anything that encodes goes to the thread pool.
-                if (AsyncSignal.RunningInline && !IsImageOnly(kind, framebuffer, encoding)) await Task.Yield();
-
-                // An update between two RTT pings (TigerVNC does the same): the first answer tells the round trip
-                // with nothing of this update ahead of it, the second when the whole update has been processed.
+                    out EncodingType encoding, out FrameSnapshot? held);
                 long before = 0, after = 0;
-                if (kind != UpdateKind.None)
+                try
                 {
-                    if (ping) before = WritePing(flushed);
-                    long heldFrame = -1;
-                    try
+                    if (waitingSince is long sentAt)
                     {
-                        // Every rectangle of the update, and the CopyRects before them, show one frame: the one held
-                        // here, whatever the capture publishes meanwhile. Let go before the flush waits for the viewer.
-                        using Framebuffer.ReadScope held = framebuffer.EnterRead();
-                        heldFrame = held.Frame.FrameNumber;
-                        WriteUpdate(kind, newWidth, newHeight, held.Frame, translator, encoding);
+                        long left = sentAt + fenceTimeoutMicros - NowMicros();
+                        if (left <= 0)
+                        {
+                            RfbLog.FenceTimeout(_logger, _remote, _server.Options.WriteTimeout.TotalSeconds);
+                            await StopAsync(stop, "not answering fences").ConfigureAwait(false);
+                            return;
+                        }
+                        fenceTimer.Change(left / 1000 + 1, Timeout.Infinite);
                     }
-                    finally
+                    if (kind == UpdateKind.None && !wroteControl) continue;
+                    ping &= kind != UpdateKind.None;
+                    // Woken on the publisher's thread (OnJpegOnlyFrame): anything that encodes goes to the thread pool.
+                    if (AsyncSignal.RunningInline && !IsImageOnly(kind, framebuffer, encoding)) await Task.Yield();
+
+                    // An update between two RTT pings (TigerVNC does the same): the first answer tells the round trip
+                    // with nothing of this update ahead of it, the second when the whole update has been processed.
+                    if (kind != UpdateKind.None)
                     {
-                        lock (_lock) ClearInFlightLocked(framebuffer, heldFrame);
-                        _movesToSend.Clear();
+                        if (ping) before = WritePing(flushed);
+                        try
+                        {
+                            WriteUpdate(kind, newWidth, newHeight, held, translator, encoding);
+                        }
+                        finally
+                        {
+                            lock (_lock) ClearInFlightLocked(framebuffer, held?.FrameNumber ?? -1);
+                            _movesToSend.Clear();
+                        }
+                        if (ping) after = WritePing(flushed);
                     }
-                    if (ping) after = WritePing(flushed);
+                }
+                finally
+                {
+                    held?.Release();
                 }
                 long written = flushed + _output.UnflushedBytes;
                 lock (_lock)
@@ -329,8 +333,57 @@ internal sealed partial class ClientSession
     /// for the answer to a ping sent then); the request then stays pending.
     /// </summary>
     private UpdateKind PrepareUpdate(out bool wroteControl, out bool ping, out long? waitingSince, out int newWidth,
-        out int newHeight, out Framebuffer framebuffer, out PixelTranslator translator, out EncodingType encoding)
+        out int newHeight, out Framebuffer framebuffer, out PixelTranslator translator, out EncodingType encoding,
+        out FrameSnapshot? held)
     {
+        held = null;
+        FrameSnapshot? candidate = HoldAnnouncedFrame();
+        try
+        {
+            return PrepareUpdateLocked(out wroteControl, out ping, out waitingSince, out newWidth, out newHeight,
+                out framebuffer, out translator, out encoding, ref candidate, out held);
+        }
+        finally
+        {
+            candidate?.Release();
+        }
+    }
+
+    /// <summary>
+    /// How long an update waits to be told of the frame it would hold. The publisher makes a frame current and then
+    /// tells the viewers what changed, which takes microseconds unless its thread is preempted; an update that goes
+    /// without waiting sends that frame's changes as pixels, and so loses its scroll as CopyRect.
+    /// </summary>
+    private const int AnnouncementWaitMilliseconds = 20;
+
+    /// <summary>
+    /// Holds the current frame, once this viewer has been told what it changed (or the publisher has finished telling
+    /// the viewers it knew of), waiting at most <see cref="AnnouncementWaitMilliseconds"/>. Outside the lock: the
+    /// publisher takes it to tell us.
+    /// </summary>
+    private FrameSnapshot HoldAnnouncedFrame()
+    {
+        Framebuffer framebuffer = _server.Framebuffer;
+        FrameSnapshot held = framebuffer.Hold();
+        if (IsAnnounced(framebuffer, held)) return held;
+        long deadline = Environment.TickCount64 + AnnouncementWaitMilliseconds;
+        var spin = new SpinWait();
+        while (!IsAnnounced(framebuffer, held) && Environment.TickCount64 < deadline) spin.SpinOnce();
+        return held;
+    }
+
+    private bool IsAnnounced(Framebuffer framebuffer, FrameSnapshot held) =>
+        held.FrameNumber <= framebuffer.AnnouncedFrame || held.FrameNumber <= Volatile.Read(ref _announcedFrame);
+
+    /// <summary>
+    /// <see cref="PrepareUpdate"/> under the lock. <paramref name="candidate"/> is the frame held beforehand: taken as
+    /// the update's (<paramref name="held"/>, and <paramref name="candidate"/> set to null) when it is still right.
+    /// </summary>
+    private UpdateKind PrepareUpdateLocked(out bool wroteControl, out bool ping, out long? waitingSince, out int newWidth,
+        out int newHeight, out Framebuffer framebuffer, out PixelTranslator translator, out EncodingType encoding,
+        ref FrameSnapshot? candidate, out FrameSnapshot? held)
+    {
+        held = null;
         lock (_lock)
         {
             wroteControl = WriteControlLocked();
@@ -416,6 +469,21 @@ internal sealed partial class ClientSession
                 _hasLossy = false;
             }
 
+            // The frame this update shows: held from here until it is written (pixel data only; the caller lets go).
+            // The one held before the lock, unless the framebuffer was replaced or a newer frame announced meanwhile
+            // (its changes would be sent from older pixels and then taken as sent).
+            if (candidate is not null && candidate.Owner == framebuffer
+                && !(framebuffer == _framebuffer && candidate.FrameNumber < _announcedFrame))
+            {
+                held = candidate;
+                candidate = null;
+            }
+            else
+            {
+                held = framebuffer.Hold();
+            }
+            if (framebuffer == _framebuffer) TakeUnannouncedChangesLocked(held);
+
             if (_refreshTick && _stillLossy is not null && _recentlyChanged is not null)
             {
                 // Lossy tiles that did not change during the last interval and are not about to be resent anyway.
@@ -442,9 +510,36 @@ internal sealed partial class ClientSession
             MarkInFlightLocked();
             // rfbproto "LED State": sent whenever it changes, as a pseudo-rectangle of an update (alone if no pixels are due).
             bool ledDue = TakeLedStateDueUnsynchronized();
-            if (_rects.Count == 0 && _refreshRects.Count == 0 && _movesToSend.Count == 0 && !ledDue) return UpdateKind.None;
+            if (_rects.Count == 0 && _refreshRects.Count == 0 && _movesToSend.Count == 0 && !ledDue)
+            {
+                held.Release();
+                held = null;
+                return UpdateKind.None;
+            }
             _updateRequested = false;
             return UpdateKind.Data;
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: the publisher makes a frame current before it tells the viewers what changed, so the frame
+    /// held for an update may be one this viewer has not been told of yet. Its changes go in this update, or the
+    /// picture would show that frame's pixels in the tiles due anyway and the frame before elsewhere. Its
+    /// announcement follows and changes nothing more than a resend.
+    /// </summary>
+    private void TakeUnannouncedChangesLocked(FrameSnapshot held)
+    {
+        if (held.FrameNumber <= _announcedFrame) return;
+        if (held.FrameNumber == _announcedFrame + 1)
+        {
+            _dirty.UnionWith(held.Changed);
+            _recentlyChanged?.UnionWith(held.Changed);
+        }
+        else
+        {
+            // More than one frame came meanwhile (the viewer's loop was held up); what each changed is gone.
+            _dirty.SetAll();
+            _recentlyChanged?.SetAll();
         }
     }
 
@@ -459,7 +554,7 @@ internal sealed partial class ClientSession
         return framebuffer;
     }
 
-    private void WriteUpdate(UpdateKind update, int width, int height, FrameSnapshot frame, PixelTranslator translator, EncodingType encoding)
+    private void WriteUpdate(UpdateKind update, int width, int height, FrameSnapshot? held, PixelTranslator translator, EncodingType encoding)
     {
         switch (update)
         {
@@ -479,6 +574,7 @@ internal sealed partial class ClientSession
                 ServerMessageWriter.WriteExtendedDesktopSize(_output, reason, status, width, height);
                 return;
         }
+        FrameSnapshot frame = held ?? throw new InvalidOperationException("Pixel data without a held frame.");
 
         if (IsTight(encoding))
         {

@@ -32,6 +32,7 @@ public sealed class FrameSnapshot
         if (black) Array.Clear(_pixels);   // initial contents black (and X = 0)
         Stale = new TileSet(owner.TileColumns, owner.TileRows);
         if (!black) Stale.SetAll();
+        Changed = new TileSet(owner.TileColumns, owner.TileRows);
     }
 
     /// <summary>The framebuffer this frame belongs to (a resize makes a new one).</summary>
@@ -60,6 +61,12 @@ public sealed class FrameSnapshot
     /// read a frame it has not yet been told about.
     /// </summary>
     internal long FrameNumber { get; private set; }
+
+    /// <summary>
+    /// The tiles this frame changed from the one before it (<see cref="FrameNumber"/> − 1). Written by the publisher
+    /// before the frame becomes current, read-only after; valid while held.
+    /// </summary>
+    internal TileSet Changed { get; }
 
     /// <summary>Publisher only: the tiles where these pixels differ from the current snapshot's.</summary>
     internal TileSet Stale { get; }

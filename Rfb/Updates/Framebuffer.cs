@@ -204,6 +204,7 @@ public sealed class Framebuffer
         FrameSnapshot target = TakeSpareSnapshot(previous);
         Span<byte> pixels = target.PublisherPixels;
         TileSet stale = target.Stale;
+        target.Changed.Clear();
         for (int tr = 0; tr < _rows; tr++)
         {
             int y0 = tr * TileSize, y1 = Math.Min(_height, y0 + TileSize);
@@ -217,6 +218,7 @@ public sealed class Framebuffer
                     frame.Slice(y * stride + x0, n).CopyTo(pixels.Slice(y * rowBytes + x0, n));
                 if (!isDirty) continue;
                 changed.Set(tc, tr);
+                target.Changed.Set(tc, tr);
                 for (int i = 0; i < _snapshotCount; i++)
                     if (_snapshots[i] != target) _snapshots[i].Stale.Set(tc, tr);
             }
@@ -340,12 +342,15 @@ public sealed class Framebuffer
     /// <see cref="ReadScope.Frame"/>. Take one per update and let go before waiting for anything: while all
     /// <see cref="MaxSnapshots"/> are held the publisher waits.
     /// </summary>
-    public ReadScope EnterRead()
+    public ReadScope EnterRead() => new(Hold());
+
+    /// <summary>As <see cref="EnterRead"/>, for a holder that cannot keep a scope: it calls <see cref="FrameSnapshot.Release"/> once.</summary>
+    internal FrameSnapshot Hold()
     {
         while (true)
         {
             FrameSnapshot current = Current;
-            if (current.TryHold()) return new ReadScope(current);
+            if (current.TryHold()) return current;
         }
     }
 
