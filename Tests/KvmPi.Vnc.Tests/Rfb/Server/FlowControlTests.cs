@@ -12,13 +12,6 @@ namespace KvmPi.Vnc.Tests.Rfb.Server;
 /// </summary>
 public class FlowControlTests
 {
-    private sealed class NullDesktop : IRfbDesktop
-    {
-        public void KeyEvent(uint keysym, bool down) { }
-        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
-        public void ReleaseAllInput() { }
-    }
-
     internal static readonly byte[] Ping = [0xF8, 0, 0, 0, 0x80, 0, 0, 0x01, 1, 1];   // Request|BlockBefore, payload {1}
     internal static readonly byte[] PingAnswer = [0xF8, 0, 0, 0, 0, 0, 0, 0x01, 1, 1];
 

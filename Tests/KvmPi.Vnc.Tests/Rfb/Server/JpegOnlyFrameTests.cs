@@ -17,13 +17,6 @@ public class JpegOnlyFrameTests
 {
     private const int W = 256, H = 192, T = 64;
 
-    private sealed class NullDesktop : IRfbDesktop
-    {
-        public void KeyEvent(uint keysym, bool down) { }
-        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
-        public void ReleaseAllInput() { }
-    }
-
     /// <summary>One rectangle of a Tight update as far as these tests look: its area, and the JPEG if it is one.</summary>
     private sealed record TightRect(int X, int Y, int Width, int Height, byte[]? Jpeg);
 

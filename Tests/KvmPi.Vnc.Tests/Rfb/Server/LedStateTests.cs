@@ -9,13 +9,6 @@ namespace KvmPi.Vnc.Tests.Rfb.Server;
 /// <summary>LED State reaches viewers that asked for it: at connect and on every change, as a pseudo-rectangle.</summary>
 public class LedStateTests
 {
-    private sealed class NoDesktop : IRfbDesktop
-    {
-        public void KeyEvent(uint keysym, bool down) { }
-        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
-        public void ReleaseAllInput() { }
-    }
-
     private record struct RectRecord(int X, int Y, int W, int H, int Encoding, uint Value);
 
     private static async Task<byte[]> Read(Stream s, int n)
@@ -70,7 +63,7 @@ public class LedStateTests
 
     private static RfbServer NewServer()
     {
-        var server = new RfbServer(new RfbServerOptions { InitialWidth = 16, InitialHeight = 16 }, new NoDesktop(), NullLoggerFactory.Instance);
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = 16, InitialHeight = 16 }, new NullDesktop(), NullLoggerFactory.Instance);
         server.PublishFrame(new byte[16 * 16 * 4], 16, 16, 64);
         return server;
     }

@@ -21,13 +21,6 @@ public class RandomViewerMessagesTests
     private const int MessagesPerSession = 60;
     private const int Concurrent = 4;
 
-    private sealed class NullDesktop : IRfbDesktop
-    {
-        public void KeyEvent(uint keysym, bool down) { }
-        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
-        public void ReleaseAllInput() { }
-    }
-
     private sealed class ListLoggerProvider : ILoggerProvider
     {
         public ListLogger Logger { get; } = new();

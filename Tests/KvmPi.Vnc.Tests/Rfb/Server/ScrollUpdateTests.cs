@@ -16,13 +16,6 @@ public class ScrollUpdateTests
 {
     private const int W = 256, H = 192;
 
-    private sealed class NullDesktop : IRfbDesktop
-    {
-        public void KeyEvent(uint keysym, bool down) { }
-        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
-        public void ReleaseAllInput() { }
-    }
-
     /// <summary>The viewer's side: its picture (BGRX) and what the last update held.</summary>
     private sealed class Viewer(Stream stream)
     {

@@ -35,13 +35,6 @@ public sealed class UpdatePathAllocationTests
     /// </summary>
     private const int AllowedPerRound = FramesPerRound * 24 - 1;
 
-    private sealed class NullDesktop : IRfbDesktop
-    {
-        public void KeyEvent(uint keysym, bool down) { }
-        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
-        public void ReleaseAllInput() { }
-    }
-
     public static TheoryData<string, bool, int> Cases()
     {
         var data = new TheoryData<string, bool, int>();

@@ -16,13 +16,6 @@ public class WholeFrameUpdateTests
 {
     private const int W = 1920, H = 1080;
 
-    private sealed class NullDesktop : IRfbDesktop
-    {
-        public void KeyEvent(uint keysym, bool down) { }
-        public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
-        public void ReleaseAllInput() { }
-    }
-
     [Theory]
     [InlineData(0)]    // Raw: the session reads pixels piece by piece
     [InlineData(5)]    // Hextile
