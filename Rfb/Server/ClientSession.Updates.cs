@@ -343,6 +343,13 @@ internal sealed partial class ClientSession
             return PrepareUpdateLocked(out wroteControl, out ping, out waitingSince, out newWidth, out newHeight,
                 out framebuffer, out translator, out encoding, ref candidate, out held);
         }
+        catch
+        {
+            // A frame held for good would leave the publisher one spare short, and with two, waiting for ever.
+            held?.Release();
+            held = null;
+            throw;
+        }
         finally
         {
             candidate?.Release();
