@@ -19,8 +19,8 @@ public sealed class FrameSnapshot
     private readonly byte[] _pixels;
     private int _holders;
     private long _version;
-    // The source image and whether it is ahead of the pixels: changed only on the current snapshot, under the
-    // owner's source lock (a JPEG-only frame, or the image recorded right after the pixels).
+    // The source image and whether it is ahead of the pixels: changed on the current snapshot or the one about to
+    // become current, under the owner's source lock (the image of a new frame, a new image of unchanged pixels, a JPEG-only frame).
     private SourceImage? _source;
     private int _sourceLength;
     private bool _sourceAhead;
@@ -123,7 +123,7 @@ public sealed class FrameSnapshot
     /// <summary>Publisher only: whether <paramref name="jpeg"/> is the recorded source JPEG.</summary>
     internal bool SourceJpegEquals(ReadOnlySpan<byte> jpeg) => _source is { } source && jpeg.SequenceEqual(source.Span);
 
-    /// <summary>Under the owner's source lock: the recorded image (null: none), and whether it is ahead of the pixels.</summary>
+    /// <summary>Under the owner's source lock: the recorded image (null: none).</summary>
     internal SourceImage? SourceLocked => _source;
 
     /// <summary>Under the owner's source lock: records an image (the snapshot takes over the caller's reference).</summary>

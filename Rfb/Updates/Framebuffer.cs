@@ -200,8 +200,7 @@ public sealed class Framebuffer
     {
         int rowBytes = _width * 4;
         bool[] dirty = _tileDirty;
-        FrameSnapshot previous = Current;
-        FrameSnapshot target = TakeSpareSnapshot(previous);
+        FrameSnapshot target = TakeSpareSnapshot(Current);
         Span<byte> pixels = target.PublisherPixels;
         TileSet stale = target.Stale;
         target.Changed.Clear();
