@@ -7,8 +7,10 @@ namespace KvmPi.Vnc.Rfb.Server;
 /// <summary>
 /// Scrolled bands as CopyRect: the publisher offers each detected move (<see cref="ScrollDetector"/>), and this
 /// viewer takes it for every tile it can trust, i.e. where its own picture of the move's source really is the
-/// previous frame. Those tiles are then not sent at all; the viewer holds them approximately (captured video never
-/// moves exactly) until the lossless refresh resends them once they are still.
+/// previous frame, and where the copy leaves what it holds within noise of the new frame (measured on
+/// <see cref="ViewerPicture"/>: copies of copies of a picture that changes as it moves would drift). Those tiles are
+/// then not sent at all; the viewer holds them approximately (captured video never moves exactly) until the lossless
+/// refresh resends them once they are still.
 /// </summary>
 /// <remarks>
 /// <para>This viewer's picture of a tile is the previous frame (within noise) unless the tile is dirty (not sent
@@ -26,11 +28,19 @@ internal sealed partial class ClientSession
 {
     private const int MaxPendingMoves = 8;
 
+    /// <summary>
+    /// A copied tile is left within noise only if none of its pixel rows is off by more than this on average per
+    /// byte, besides the tile's mean (<see cref="ScrollDetector.TileToleranceSixteenths"/>): a short word in a
+    /// corner of a blank tile is a few hundred pixels, well within the mean, and must not go missing.
+    /// </summary>
+    internal const int MaxRowDifferencePerByte = 8;
+
     // Guarded by _lock: moves accepted since the last update, the tiles they made (approximately) right, the tiles
     // they touch at all, and the tiles of the update being written.
     private readonly List<ScrollMove> _pendingMoves = [];
     private TileSet? _movedTiles, _touchedTiles, _inFlight, _takenTiles;
     private TileSet? _exactTiles;   // of _movedTiles: copied to exactly the new frame (ScrollDetector.Exact), for the one pending move
+    private ViewerPicture? _picture;   // what this viewer holds, for measuring what a copy would leave it
     // Tiles updates sent from a frame newer than the last one announced to this viewer (see ClearInFlightLocked),
     // until the announcement of frame _writtenAheadUntil; and the FrameNumber of that last announcement (-1: none
     // of this framebuffer yet).
@@ -61,8 +71,10 @@ internal sealed partial class ClientSession
             return false;
         EnsureMoveSetsLocked();
         TileSet taken = _takenTiles!, inFlight = _inFlight!, writtenAhead = _writtenAhead!;
+        ViewerPicture picture = _picture!;
         taken.Clear();
         Rect dst = move.Destination;
+        int c0 = dst.X / T, c1 = (dst.Right - 1) / T;
         bool any = false;
         for (int tr = dst.Y / T; tr <= (dst.Bottom - 1) / T; tr++)
         {
@@ -70,7 +82,8 @@ internal sealed partial class ClientSession
             int cy0 = Math.Max(dst.Y, ty0), cy1 = Math.Min(dst.Bottom, ty1);   // rows of this tile row the copy writes
             bool whole = cy0 == ty0 && cy1 == ty1;
             int sr0 = (cy0 + move.Dy) / T, sr1 = (cy1 - 1 + move.Dy) / T;
-            for (int c = dst.X / T; c <= (dst.Right - 1) / T; c++)
+            ReadOnlySpan<ulong> drift = default, worstRow = default;
+            for (int c = c0; c <= c1; c++)
             {
                 if (!scroll.Approximate.Contains(c, tr)) continue;
                 if (!whole && _dirty.Contains(c, tr)) continue;
@@ -78,6 +91,12 @@ internal sealed partial class ClientSession
                 for (int sr = sr0; sr <= sr1 && sourceClean; sr++)
                     sourceClean = !_dirty.Contains(c, sr) && !inFlight.Contains(c, sr) && !writtenAhead.Contains(c, sr);
                 if (!sourceClean) continue;
+                // The detector found the previous frame's source within noise of the new frame; what this viewer
+                // holds there may be further off (see ViewerPicture): the copy must leave the viewer within noise.
+                if (drift.IsEmpty) picture.TileDifferencesAfter(move, tr, c0, c1, framebuffer.PublisherPixels, out drift, out worstRow);
+                int rowBytes = Math.Min(T, framebuffer.Width - c * T) * 4, tileBytes = rowBytes * (ty1 - ty0);
+                if (drift[c - c0] * 16 > (ulong)ScrollDetector.TileToleranceSixteenths * (ulong)tileBytes
+                    || worstRow[c - c0] > (ulong)(MaxRowDifferencePerByte * rowBytes)) continue;
                 taken.Set(c, tr);
                 // Exact once copied if the detector says so and this viewer holds the source exactly (checked when
                 // the move goes out; rows of the tile the copy does not write are its own).
@@ -88,6 +107,7 @@ internal sealed partial class ClientSession
         if (!any) return false;
 
         _pendingMoves.Add(move);
+        picture.Apply(move);
         _touchedTiles!.SetRect(dst);
         _movedTiles!.UnionWith(taken);
         // Everything the copy writes and does not make right must be sent after it, like every other change.
@@ -153,13 +173,25 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Under the lock: the tiles of the update about to be written are in flight until it is.</summary>
-    private void MarkInFlightLocked()
+    /// <remarks>They are <see cref="ViewerPicture"/>'s too from now on: the viewer has them before any later move.</remarks>
+    private void MarkInFlightLocked(FrameSnapshot held)
     {
         if (!_capabilities.CopyRect) return;
         EnsureMoveSetsLocked();
         _inFlight!.Clear();
-        foreach (Rect r in _rects) _inFlight.SetRect(r);
-        foreach (Rect r in _refreshRects) _inFlight.SetRect(r);
+        // A resize notice, or the capture's image ahead of the pixels, is not what the frame's pixels show: the viewer
+        // is sent all of the next frame before any move (its tiles are dirty until then).
+        ViewerPicture? picture = held.Owner == _framebuffer && _notice is null && !held.SourceAhead ? _picture : null;
+        foreach (Rect r in _rects)
+        {
+            _inFlight.SetRect(r);
+            picture?.CopyFrom(held, r);
+        }
+        foreach (Rect r in _refreshRects)
+        {
+            _inFlight.SetRect(r);
+            picture?.CopyFrom(held, r);
+        }
     }
 
     /// <summary>
@@ -191,12 +223,18 @@ internal sealed partial class ClientSession
     {
         _pendingMoves.Clear();
         _movedTiles = _touchedTiles = _inFlight = _takenTiles = _exactTiles = _writtenAhead = null;
+        _picture = null;
         _writtenAheadUntil = 0;
         _announcedFrame = -1;
     }
 
     private void EnsureMoveSetsLocked()
     {
+        // Made once per framebuffer size (8 MB at 1080p, only for viewers that take CopyRect). Zeroed: tiles the
+        // viewer was sent before it existed then read as black, so a copy from them measures as far off unless
+        // they are.
+        if (_picture is null || _picture.Width != _framebuffer.Width || _picture.Height != _framebuffer.Height)
+            _picture = new ViewerPicture(_framebuffer.Width, _framebuffer.Height);
         if (_movedTiles is not null && _movedTiles.Columns == _dirty.Columns && _movedTiles.Rows == _dirty.Rows) return;
         _pendingMoves.Clear();
         _movedTiles = new TileSet(_dirty.Columns, _dirty.Rows);

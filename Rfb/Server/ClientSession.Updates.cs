@@ -514,7 +514,7 @@ internal sealed partial class ClientSession
                 if (budget != int.MaxValue && _refreshRects.Count > 0 && !_stillLossy.IsEmpty)
                     RfbLog.RefreshCut(_logger, _remote, budget, _stillLossy.Count, LinkBandwidthLocked());
             }
-            MarkInFlightLocked();
+            MarkInFlightLocked(held);
             // rfbproto "LED State": sent whenever it changes, as a pseudo-rectangle of an update (alone if no pixels are due).
             bool ledDue = TakeLedStateDueUnsynchronized();
             if (_rects.Count == 0 && _refreshRects.Count == 0 && _movesToSend.Count == 0 && !ledDue)

@@ -266,4 +266,37 @@ public class ScrollUpdateTests
         Assert.Equal(moved, viewer.Picture);
         await CloseAsync(client, serving);
     }
+
+    [Fact]
+    public async Task APictureThatChangesAsItMovesDoesNotDriftThroughCopiesOfCopies()
+    {
+        // Each frame scrolls a line and darkens by one level: every move alone is within noise (the detector compares
+        // consecutive frames), but a copy of a copy of a copy holds a picture three levels off, and so on. The viewer
+        // is only ever copied what leaves it within noise of the frame it is shown (no pixel row of a tile more than
+        // 8 off a byte on average, i.e. 10 levels in each colour); the rest comes as pixels. Also, the exposed lines
+        // below the band fall partly into a tile the copy writes: the tile's mean stays within noise without a
+        // word that is missing there, which must not be.
+        var text = new ScrollingText(W, H);
+        byte[] Darkened(int k)
+        {
+            byte[] frame = text.Frame(100 + k * ScrollingText.LineHeight);
+            for (int i = 0; i < frame.Length; i++)
+                if ((i & 3) != 3) frame[i] = (byte)Math.Max(0, frame[i] - k);
+            return frame;
+        }
+        var (server, viewer, client, serving) = await ConnectAsync(Darkened(0), 1, 0);
+        int copies = 0, worst = 0;
+        for (int k = 1; k <= 24; k++)
+        {
+            byte[] frame = Darkened(k);
+            server.PublishFrame(frame, W, H, W * 4);
+            await viewer.RequestAsync(incremental: true);
+            await viewer.ReadUpdateAsync();
+            copies += viewer.Rects.Count(r => r.Encoding == 1);
+            worst = Math.Max(worst, viewer.MaxDifference(frame));
+        }
+        Assert.True(copies >= 12, $"{copies} CopyRects in 24 scrolls");
+        Assert.InRange(worst, 1, 10);
+        await CloseAsync(client, serving);
+    }
 }
