@@ -95,7 +95,7 @@ internal sealed partial class ClientSession
                 // holds there may be further off (see ViewerPicture): the copy must leave the viewer within noise.
                 if (drift.IsEmpty) picture.TileDifferencesAfter(move, tr, c0, c1, framebuffer.PublisherPixels, out drift, out worstRow);
                 int rowBytes = Math.Min(T, framebuffer.Width - c * T) * 4, tileBytes = rowBytes * (ty1 - ty0);
-                if (drift[c - c0] * 16 > (ulong)ScrollDetector.TileToleranceSixteenths * (ulong)tileBytes
+                if (!ScrollDetector.WithinTolerance(drift[c - c0], tileBytes)
                     || worstRow[c - c0] > (ulong)(MaxRowDifferencePerByte * rowBytes)) continue;
                 taken.Set(c, tr);
                 // Exact once copied if the detector says so and this viewer holds the source exactly (checked when

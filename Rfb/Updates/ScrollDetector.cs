@@ -40,6 +40,10 @@ public sealed class ScrollDetector
     /// <summary>A tile is approximately right after the copy when its mean absolute difference per byte is at most this (×1/16).</summary>
     public const int TileToleranceSixteenths = 40;   // 2.5 per byte
 
+    /// <summary>Whether a tile of <paramref name="tileBytes"/> bytes that differs by <paramref name="sumOfDifferences"/> in all is within noise.</summary>
+    public static bool WithinTolerance(ulong sumOfDifferences, int tileBytes) =>
+        sumOfDifferences * 16 <= (ulong)TileToleranceSixteenths * (ulong)tileBytes;
+
     private readonly int _width, _height, _columns;
     private ushort[] _previous, _current;   // [y * columns + c]: byte sum of 64 pixels of row y
     private bool _previousValid;
@@ -313,13 +317,13 @@ public sealed class ScrollDetector
             for (int y = ty0; y < ty1; y++)
             {
                 // As the copy leaves it: moved rows inside the band, the previous frame's own rows outside it.
-                int sy = y >= dst.Y && y < dst.Bottom ? y + move.Dy : y;
+                int sy = move.RowCopiedTo(y);
                 PixelSums.AddStripDifferences(next.Slice(y * nextStride + bx, bytes), previous.Slice(sy * previousStride + bx, bytes), sums);
             }
             for (int k = 0; k < strips; k++)
             {
                 int c = left + k, tileBytes = Math.Min(T, _width - c * T) * 4 * (ty1 - ty0);
-                if (sums[k] * 16 > (ulong)TileToleranceSixteenths * (ulong)tileBytes) continue;
+                if (!WithinTolerance(sums[k], tileBytes)) continue;
                 Approximate.Set(c, tr);
                 if (sums[k] == 0) Exact.Set(c, tr);
                 any = true;

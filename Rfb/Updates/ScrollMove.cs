@@ -10,5 +10,8 @@ public readonly record struct ScrollMove(Rect Destination, int Dy)
 {
     public Rect Source => Destination with { Y = Destination.Y + Dy };
 
+    /// <summary>Which row's pixels row <paramref name="y"/> holds once the band is copied: y + Dy inside the destination's rows, y outside.</summary>
+    public int RowCopiedTo(int y) => y >= Destination.Y && y < Destination.Bottom ? y + Dy : y;
+
     public override string ToString() => $"{Destination} from y{(Dy >= 0 ? "+" : "")}{Dy}";
 }

@@ -82,12 +82,12 @@ public sealed class ViewerPicture
         Span<ulong> sums = _sums.AsSpan(0, strips), row = _rowSums.AsSpan(0, strips), worst = _worstRowSums.AsSpan(0, strips);
         sums.Clear();
         worst.Clear();
-        Rect band = ClipMove(move);
+        var copied = new ScrollMove(ClipMove(move), move.Dy);
         int x = firstColumn * T * 4, bytes = (Math.Min(Width, (lastColumn + 1) * T) - firstColumn * T) * 4;
         int y0 = tileRow * T, y1 = Math.Min(Height, y0 + T);
         for (int y = y0; y < y1; y++)
         {
-            int sy = y >= band.Y && y < band.Bottom ? y + move.Dy : y;
+            int sy = copied.RowCopiedTo(y);
             row.Clear();
             PixelSums.AddStripDifferences(next.Slice(y * Stride + x, bytes), Row(sy, x, bytes), row);
             for (int k = 0; k < strips; k++)
