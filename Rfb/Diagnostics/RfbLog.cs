@@ -85,4 +85,10 @@ internal static partial class RfbLog
 
     [LoggerMessage(82, LogLevel.Debug, "captured frames are decoded again ({Frames} went undecoded)")]
     public static partial void JpegOnlyStopped(ILogger logger, long frames);
+
+    [LoggerMessage(84, LogLevel.Debug, "nobody watches: captured frames go undecoded")]
+    public static partial void UnwatchedStarted(ILogger logger);
+
+    [LoggerMessage(83, LogLevel.Warning, "{Remote}: no frame was decoded within {Milliseconds} ms (the capture stalled?); sending the last decoded picture, which may be older than the screen")]
+    public static partial void PixelsNotDecoded(ILogger logger, EndPoint? remote, long milliseconds);
 }

@@ -129,13 +129,36 @@ internal sealed partial class ClientSession
             if (framebuffer != _framebuffer || _framebufferReplaced || _notice is not null) return false;
             if (_clientWidth != framebuffer.Width || _clientHeight != framebuffer.Height || framebuffer.Width > TightEncoder.MaxWidth)
                 return false;
-            EncodingType encoding = _capabilities.PreferredEncoding;
-            if (!IsTight(encoding)) return false;
-            ClientCapabilities caps = _capabilities;
-            var settings = TightSettings.From(encoding == EncodingType.TightPng, _translator.Format.BitsPerPixel,
-                caps.CompressLevel, caps.QualityLevel, caps.FineQuality, caps.Subsampling);
-            return settings.AllowsJpeg && settings.JpegQuality >= sourceQuality - RfbServer.JpegOnlyQualityMargin;
+            return TightJpegSettingsLocked() is { } settings
+                   && settings.JpegQuality >= sourceQuality - RfbServer.JpegOnlyQualityMargin;
         }
+    }
+
+    /// <summary>Under the lock: this viewer's Tight settings when it takes Tight with JPEG, else null.</summary>
+    private TightSettings? TightJpegSettingsLocked()
+    {
+        EncodingType encoding = _capabilities.PreferredEncoding;
+        if (!IsTight(encoding)) return null;
+        ClientCapabilities caps = _capabilities;
+        var settings = TightSettings.From(encoding == EncodingType.TightPng, _translator.Format.BitsPerPixel,
+            caps.CompressLevel, caps.QualityLevel, caps.FineQuality, caps.Subsampling);
+        return settings.AllowsJpeg ? settings : null;
+    }
+
+    /// <summary>
+    /// Under the lock: whether an update of <paramref name="held"/> must wait for the next frame's pixels. Frames taken
+    /// as the capture's image alone (<see cref="RfbServer.TryPublishJpegOnly"/>: while nobody watched, or every viewer
+    /// took the image) leave the pixels older than the picture; a viewer that can be sent the image itself is sent
+    /// that, any other would be shown a picture from before, for a moment or, after hours unwatched, from hours ago.
+    /// It refuses frames as the image alone, so the capture decodes the next one, within a frame's time. Only pixels
+    /// wait: with nothing dirty there is nothing to show from them.
+    /// </summary>
+    private bool MustWaitForPixelsLocked(FrameSnapshot held, Framebuffer framebuffer, Rect visible)
+    {
+        if (!held.SourceAhead || framebuffer != _framebuffer || _dirty.IsEmpty) return false;
+        bool takesImage = _server.Options.JpegPassThrough && framebuffer.Width <= TightEncoder.MaxWidth
+                          && visible == new Rect(0, 0, framebuffer.Width, framebuffer.Height) && TightJpegSettingsLocked() is not null;
+        return !takesImage;
     }
 
     /// <summary>
@@ -184,6 +207,8 @@ internal sealed partial class ClientSession
         // Wakes the loop when the oldest unanswered ping would be overdue, so a viewer that stops answering fences
         // is dropped after the write timeout like one that stops reading.
         using var fenceTimer = new Timer(static signal => ((AsyncSignal)signal!).Set(), _updateSignal, Timeout.Infinite, Timeout.Infinite);
+        // Wakes the loop when an update waiting for pixels (MustWaitForPixelsLocked) has waited long enough.
+        using var pixelTimer = new Timer(static signal => ((AsyncSignal)signal!).Set(), _updateSignal, Timeout.Infinite, Timeout.Infinite);
         long fenceTimeoutMicros = (long)_server.Options.WriteTimeout.TotalMicroseconds;
         _scratch = ArrayPool<uint>.Shared.Rent(MaxPiecePixels);
         try
@@ -199,6 +224,11 @@ internal sealed partial class ClientSession
                     out int newWidth, out int newHeight, out Framebuffer framebuffer, out PixelTranslator translator,
                     out EncodingType encoding, out FrameSnapshot? held);
                 long before = 0, after = 0;
+                if (_pixelWaitWake > 0)
+                {
+                    pixelTimer.Change(_pixelWaitWake, Timeout.Infinite);
+                    _pixelWaitWake = 0;
+                }
                 try
                 {
                     if (waitingSince is long sentAt)
@@ -363,6 +393,11 @@ internal sealed partial class ClientSession
     /// </summary>
     private const int AnnouncementWaitMilliseconds = 20;
 
+    // Update loop, set under the lock by PrepareUpdateLocked: since when (Environment.TickCount64; -1: not) an update
+    // waits for pixels, and in how many milliseconds the loop must look again (0: no wake due).
+    private long _pixelsAwaitedSince = -1;
+    private int _pixelWaitWake;
+
     /// <summary>
     /// Holds the current frame, once this viewer has been told what it changed (or the publisher has finished telling
     /// the viewers it knew of), waiting at most <see cref="AnnouncementWaitMilliseconds"/>. Outside the lock: the
@@ -489,6 +524,23 @@ internal sealed partial class ClientSession
             {
                 held = framebuffer.Hold();
             }
+            if (MustWaitForPixelsLocked(held, framebuffer, visible))
+            {
+                long now = Environment.TickCount64;
+                if (_pixelsAwaitedSince < 0) _pixelsAwaitedSince = now;
+                long wait = (long)_server.Options.PixelWait.TotalMilliseconds;
+                long left = _pixelsAwaitedSince + wait - now;
+                if (left > 0)
+                {
+                    // The request stays pending: the frame with pixels wakes this loop, or the timer does.
+                    _pixelWaitWake = (int)Math.Min(left + 1, int.MaxValue - 1);
+                    held.Release();
+                    held = null;
+                    return UpdateKind.None;
+                }
+                RfbLog.PixelsNotDecoded(_logger, _remote, wait);
+            }
+            _pixelsAwaitedSince = -1;
             if (framebuffer == _framebuffer) TakeUnannouncedChangesLocked(held);
 
             if (_refreshTick && _stillLossy is not null && _recentlyChanged is not null)

@@ -28,6 +28,7 @@ public sealed class RfbServer
     private ScrollDetector? _scroll;   // publisher only; made when a viewer first takes CopyRect
     private bool _sourceAhead;         // publisher only: the last frame was taken as JPEG alone (TryPublishJpegOnly)
     private long _jpegOnlyRun;         // publisher only: frames taken so since the last one published with pixels
+    private bool _jpegOnlyToViewers;   // publisher only: some of them went to viewers (logged once a run)
     private int _lockKeys = -1;   // LockKeys, or -1 until the machine has said
 
     public RfbServer(RfbServerOptions options, IRfbDesktop desktop, ILoggerFactory loggerFactory)
@@ -82,6 +83,7 @@ public sealed class RfbServer
         {
             RfbLog.JpegOnlyStopped(_logger, _jpegOnlyRun);
             _jpegOnlyRun = 0;
+            _jpegOnlyToViewers = false;
         }
         Framebuffer framebuffer = _framebuffer;
         if (width != framebuffer.Width || height != framebuffer.Height)
@@ -122,7 +124,8 @@ public sealed class RfbServer
             _changed.SetAll();
             changed = true;
         }
-        if (!changed) return;
+        // The same image again after it went undecoded: nothing changed, but viewers waiting for the pixels may go now.
+        if (!changed && !afterJpegOnly) return;
         NotifyFrameChanged(framebuffer, _changed, moved ? _scroll : null, move);
     }
 
@@ -158,7 +161,8 @@ public sealed class RfbServer
     /// data ≥ <see cref="MinJpegOnlyShare"/>) and every viewer takes Tight JPEG at a quality near the capture's own
     /// (<paramref name="quality"/>, within <see cref="JpegOnlyQualityMargin"/>),
     /// the server takes it as it is: each viewer is sent these bytes (MJPEG pass-through), nobody needs its pixels,
-    /// so the capture need not decode it. Returns false when it must be decoded and published with
+    /// so the capture need not decode it. With no viewer at all, nobody needs the pixels of any frame: it is taken
+    /// whatever changed, and a KVM nobody watches decodes nothing. Returns false when it must be decoded and published with
     /// <see cref="PublishFrame(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int)"/>. Single publisher.
     /// </summary>
     /// <remarks>
@@ -171,17 +175,28 @@ public sealed class RfbServer
     public bool TryPublishJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare, int quality = 0)
     {
         Framebuffer framebuffer = _framebuffer;
-        if (!Options.JpegPassThrough || changedShare < MinJpegOnlyShare || width != framebuffer.Width || height != framebuffer.Height
+        if (!Options.JpegPassThrough || width != framebuffer.Width || height != framebuffer.Height
             || jpeg.IsEmpty || jpeg.Length > TightCompactLength.Max)
             return false;
+        // A viewer that connects meanwhile and cannot be sent this image waits for the next frame's pixels, which it
+        // brings by refusing the next JPEG-only frame (ClientSession.MustWaitForPixelsLocked).
         ClientSession[] sessions = Volatile.Read(ref _sessions);
-        if (sessions.Length == 0) return false;
+        if (sessions.Length > 0 && changedShare < MinJpegOnlyShare) return false;
         foreach (ClientSession session in sessions)
             if (!session.TakesJpegOnly(framebuffer, quality > 0 ? quality : AssumedSourceQuality)) return false;
 
         framebuffer.SetSourceAhead(jpeg);
         _sourceAhead = true;
-        if (_jpegOnlyRun++ == 0) RfbLog.JpegOnlyStarted(_logger);
+        if (sessions.Length == 0)
+        {
+            if (_jpegOnlyRun == 0) RfbLog.UnwatchedStarted(_logger);
+        }
+        else if (!_jpegOnlyToViewers)
+        {
+            _jpegOnlyToViewers = true;
+            RfbLog.JpegOnlyStarted(_logger);
+        }
+        _jpegOnlyRun++;
         _scroll?.Reset();
         _changed.SetAll();
         foreach (ClientSession session in sessions)

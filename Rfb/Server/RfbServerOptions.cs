@@ -49,4 +49,11 @@ public sealed class RfbServerOptions
     /// re-encodes it at each viewer's own settings.
     /// </summary>
     public bool JpegPassThrough { get; init; } = true;
+
+    /// <summary>
+    /// How long an update that needs pixels waits for them while the capture's image is ahead of them (frames went
+    /// undecoded, e.g. while nobody watched) before it is sent the older pixels after all: a capture delivers the
+    /// next frame within its frame time, so only one that stalled takes this long. Default 1 s; tests set others.
+    /// </summary>
+    internal TimeSpan PixelWait { get; init; } = TimeSpan.FromSeconds(1);
 }

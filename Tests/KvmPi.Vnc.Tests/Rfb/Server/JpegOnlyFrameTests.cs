@@ -9,9 +9,9 @@ namespace KvmPi.Vnc.Tests.Rfb.Server;
 
 /// <summary>
 /// Captured frames taken as the JPEG alone (<see cref="RfbServer.TryPublishJpegOnly"/>): only when every viewer
-/// takes Tight JPEG at a quality the capture meets; such viewers are sent exactly the capture's bytes; and the next
-/// frame published with pixels is sent whole, since the pixels were older than what viewers held, unless it is the
-/// same image again.
+/// takes Tight JPEG at a quality the capture meets, or nobody watches; such viewers are sent exactly the capture's
+/// bytes; the next frame published with pixels is sent whole, since the pixels were older than what viewers held,
+/// unless it is the same image again; and a viewer that needs pixels waits for them rather than be shown older ones.
 /// </summary>
 public class JpegOnlyFrameTests
 {
@@ -279,13 +279,11 @@ public class JpegOnlyFrameTests
     }
 
     [Fact]
-    public async Task NoFrameIsTakenUndecodedWithoutViewersOrWhenLittleChangedOrTheSizeDiffers()
+    public async Task WithAViewerNoFrameIsTakenUndecodedWhenLittleChangedOrTheSizeDiffers()
     {
         byte[] grey = Grey();
         RfbServer server = NewServer(grey);
         byte[] image = TestJpegEncoder.Gradient(W, H);
-        Assert.False(server.TryPublishJpegOnly(image, W, H, 1.0));   // nobody to send it to
-
         var (_, viewer, client, serving) = await ConnectAsync(server, 7, -24);
         await viewer.RequestAsync(incremental: false);
         await viewer.ReadUpdateAsync();
@@ -294,5 +292,128 @@ public class JpegOnlyFrameTests
         Assert.True(server.TryPublishJpegOnly(image, W, H, 0.9));
         client.Dispose();
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>A KVM nobody watches decodes nothing: its pixels would go to no one.</summary>
+    [Fact]
+    public void WithoutViewersEveryFrameOfTheSameSizeIsTakenUndecoded()
+    {
+        RfbServer server = NewServer(Grey());
+        byte[] image = TestJpegEncoder.Gradient(W, H);
+        Assert.True(server.TryPublishJpegOnly(image, W, H, 0.01));       // however little changed
+        Assert.True(server.TryPublishJpegOnly(image, W, H, 1.0, 40));    // whatever its quality
+        Assert.False(server.TryPublishJpegOnly(image, W * 2, H, 1.0));   // a new size goes through PublishFrame
+
+        var off = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H, JpegPassThrough = false },
+            new NullDesktop(), NullLoggerFactory.Instance);
+        off.PublishFrame(Grey(), W, H, W * 4);
+        Assert.False(off.TryPublishJpegOnly(image, W, H, 1.0));
+    }
+
+    /// <summary>
+    /// Frames went undecoded while nobody watched, so the pixels are older than the screen. A viewer that needs pixels
+    /// (Raw here) is not shown them: its first update waits for the next frame decoded (which its arrival brings, as
+    /// it refuses frames undecoded) and shows that frame.
+    /// </summary>
+    [Fact]
+    public async Task AViewerThatNeedsPixelsIsShownTheNextDecodedFrameNotTheOlderPixels()
+    {
+        byte[] grey = Grey();
+        RfbServer server = NewServer(grey);
+        byte[] red = TestJpegEncoder.SolidBgrx(W, H, 200, 30, 30);
+        byte[] redJpeg = TestJpegEncoder.Encode(red, W, H, 85, 1);
+        Assert.True(server.TryPublishJpegOnly(redJpeg, W, H, 1.0));      // nobody watches: not decoded
+
+        var (client, serving) = await InMemoryConnection.ConnectViewerAsync(server, 0);   // Raw
+        var raw = new RawViewer(client);
+        await raw.RequestAsync(incremental: false);
+        await Task.Delay(300);   // time enough to send the grey pixels, were they sent
+        Assert.False(server.TryPublishJpegOnly(redJpeg, W, H, 1.0));     // the viewer needs pixels: decode
+        server.PublishFrame(red, W, H, W * 4, redJpeg);
+        AssertShows(await raw.ReadUpdateAsync(), 30, 30, 200);
+
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>The same image decoded after it went undecoded changes no pixel here, and still lets the waiting viewer go.</summary>
+    [Fact]
+    public async Task TheSameImageDecodedLetsAViewerWaitingForPixelsGo()
+    {
+        byte[] grey = Grey();
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H, PixelWait = TimeSpan.FromHours(1) },
+            new NullDesktop(), NullLoggerFactory.Instance);
+        byte[] greyJpeg = TestJpegEncoder.Encode(grey, W, H, 85, 1);
+        server.PublishFrame(grey, W, H, W * 4, greyJpeg);
+        Assert.True(server.TryPublishJpegOnly(greyJpeg, W, H, 1.0));
+
+        var (client, serving) = await InMemoryConnection.ConnectViewerAsync(server, 0);
+        var raw = new RawViewer(client);
+        await raw.RequestAsync(incremental: false);
+        await Task.Delay(100);
+        server.PublishFrame(grey, W, H, W * 4, greyJpeg);   // nothing changed
+        AssertShows(await raw.ReadUpdateAsync(), 90, 90, 90);
+
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>A capture that stalls after frames went undecoded: the viewer gets the older pixels after the wait, not never.</summary>
+    [Fact]
+    public async Task AViewerWaitsForPixelsOnlyAWhile()
+    {
+        byte[] grey = Grey();
+        var server = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H, PixelWait = TimeSpan.FromMilliseconds(200) },
+            new NullDesktop(), NullLoggerFactory.Instance);
+        server.PublishFrame(grey, W, H, W * 4);
+        Assert.True(server.TryPublishJpegOnly(TestJpegEncoder.Gradient(W, H), W, H, 1.0));
+
+        var (client, serving) = await InMemoryConnection.ConnectViewerAsync(server, 0);
+        var raw = new RawViewer(client);
+        await raw.RequestAsync(incremental: false);
+        AssertShows(await raw.ReadUpdateAsync(), 90, 90, 90);
+
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Every pixel of the update's rectangles, which together cover the frame, is (b, g, r).</summary>
+    private static void AssertShows(List<(int X, int Y, int Width, int Height, byte[] Pixels)> rects, byte b, byte g, byte r)
+    {
+        Assert.Equal(W * H, rects.Sum(x => x.Width * x.Height));
+        foreach (var rect in rects)
+            for (int i = 0; i < rect.Pixels.Length; i += 4)
+                Assert.True((rect.Pixels[i], rect.Pixels[i + 1], rect.Pixels[i + 2]) == (b, g, r),
+                    $"pixel {i / 4} of ({rect.X},{rect.Y} {rect.Width}x{rect.Height}) is {rect.Pixels[i]},{rect.Pixels[i + 1]},{rect.Pixels[i + 2]}");
+    }
+
+    /// <summary>A viewer of Raw rectangles in the server's own 32-bpp format (bytes B, G, R, X).</summary>
+    private sealed class RawViewer(Stream stream)
+    {
+        public async Task RequestAsync(bool incremental) =>
+            await stream.WriteAsync(new byte[] { 3, (byte)(incremental ? 1 : 0), 0, 0, 0, 0, W >> 8, W & 255, H >> 8, H & 255 });
+
+        public async Task<List<(int X, int Y, int Width, int Height, byte[] Pixels)>> ReadUpdateAsync()
+        {
+            var rects = new List<(int, int, int, int, byte[])>();
+            byte[] header = await Read(4);
+            Assert.Equal(0, header[0]);
+            for (int i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)); i++)
+            {
+                byte[] r = await Read(12);
+                int x = BinaryPrimitives.ReadUInt16BigEndian(r), y = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(2));
+                int w = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(6));
+                Assert.Equal(0, BinaryPrimitives.ReadInt32BigEndian(r.AsSpan(8)));
+                rects.Add((x, y, w, h, await Read(w * h * 4)));
+            }
+            return rects;
+        }
+
+        private async Task<byte[]> Read(int n)
+        {
+            byte[] b = new byte[n];
+            await stream.ReadExactlyAsync(b).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            return b;
+        }
     }
 }
