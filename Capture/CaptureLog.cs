@@ -44,4 +44,8 @@ internal static partial class CaptureLog
 
     [LoggerMessage(EventId = 16, Level = LogLevel.Debug, Message = "{Device}: capture failed")]
     public static partial void CaptureFailed(ILogger logger, string device, Exception exception);
+
+    /// <summary>Seconds on the monotonic clock (Stopwatch, CLOCK_MONOTONIC on Linux): what a viewer on the same machine times against.</summary>
+    [LoggerMessage(EventId = 17, Level = LogLevel.Trace, Message = "frame {Index} read at {Seconds} s")]
+    public static partial void FrameRead(ILogger logger, int index, string seconds);
 }

@@ -16,6 +16,7 @@ namespace KvmPi.Vnc.Benchmarks.LoadTest;
 /// <item><c>stall</c>: server memory while one viewer stops reading for the write timeout and another watches.</item>
 /// <item><c>bytes</c>: the contents through KvmPi's encoders in process (no server): bytes per update, deterministic
 /// (EncodedBytesTool).</item>
+/// <item><c>latency</c>: from a frame's reading by kvmpi-vnc to the viewer's having it, per frame shown (LatencyTool).</item>
 /// </list>
 /// Options: <c>--contents typing,video,scroll</c> <c>--encodings ZRLE,TightLossless,TightJPEGq8</c> (also Hextile, Raw,
 /// and CopyRect+ZRLE, CopyRect+TightLossless, CopyRect+TightJPEGq8: the viewer lists CopyRect too)
@@ -43,9 +44,9 @@ internal static class LoadTestTool
 
     public static int Run(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("compare" or "viewers" or "stall" or "bytes"))
+        if (args.Length == 0 || args[0] is not ("compare" or "viewers" or "stall" or "bytes" or "latency"))
         {
-            Console.Error.WriteLine("usage: loadtest compare|viewers|stall|bytes [--contents A,B] [--encodings A,B] [--seconds N] [--warmup N] [--frames N] [--fps N] [--viewers N] [--servers kvmpi,libvncserver] [--kvmpi PATH] [--step N] [--level N] [--repeat N]");
+            Console.Error.WriteLine("usage: loadtest compare|viewers|stall|bytes|latency [--contents A,B] [--encodings A,B] [--seconds N] [--warmup N] [--frames N] [--fps N] [--viewers N] [--servers kvmpi,libvncserver] [--kvmpi PATH] [--step N] [--level N] [--repeat N]");
             return 2;
         }
         var o = new Options();
@@ -77,6 +78,7 @@ internal static class LoadTestTool
             "compare" => Compare(o),
             "viewers" => Viewers(o),
             "bytes" => EncodedBytesTool.Run(o.Contents, o.Step, o.Frames, o.Level),
+            "latency" => LatencyTool.Run(o.Contents, o.Encodings, o.Warmup, o.Seconds, c => FpsFor(o, c), c => FramesFor(o, c)),
             _ => Stall(o),
         };
     }

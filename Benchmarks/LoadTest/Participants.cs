@@ -186,11 +186,14 @@ internal sealed class ProbeViewer : IDisposable
     private readonly TaskCompletionSource<ProbeCounters> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="reference">Reference frames for PSNR (<see cref="ReferenceFrames"/>), or null.</param>
-    public ProbeViewer(string probe, int port, EncodingSetting encoding, double warmSeconds, double measureSeconds, string? reference = null)
+    /// <param name="perUpdate">A line per update (rfbprobe -u): its time, and the frame it shows.</param>
+    public ProbeViewer(string probe, int port, EncodingSetting encoding, double warmSeconds, double measureSeconds, string? reference = null,
+        bool perUpdate = false)
     {
         var psi = new ProcessStartInfo(probe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var args = new List<string> { "-e", encoding.ProbeEncodings, "-C", encoding.CompressLevel.ToString(CultureInfo.InvariantCulture) };
         if (reference != null) args.AddRange(["-P", reference]);
+        if (perUpdate) args.Add("-u");
         if (encoding.JpegQuality >= 0) args.AddRange(["-Q", encoding.JpegQuality.ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(["-w", "30", "-t", "0.1", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture),
             $"s:{(int)(warmSeconds * 1000)}", "m:start", $"s:{(int)(measureSeconds * 1000)}", "m:end"]);

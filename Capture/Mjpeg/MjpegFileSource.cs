@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 namespace KvmPi.Vnc.Capture.Mjpeg;
@@ -22,6 +24,7 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
     private readonly int _framesPerSecond;
     private readonly ILogger _logger;
     private readonly MjpegStreamReader _reader;
+    private int _nextIndex;   // of the next image in the file (the load tool's latency matches them to what viewers show)
     private readonly MjpegFrameDecoder _decoder;
     private readonly SkippedFrameCounter _skipped;
     private readonly Lock _gate = new(); // Dispose against a running tick
@@ -199,6 +202,7 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
         {
             // Loop. A file that has become empty since it was opened just shows its last frame.
             _reader.Rewind();
+            _nextIndex = 0;
             result = ReadNextImage(out jpeg);
             if (result == MjpegReadResult.EndOfStream)
                 return;
@@ -244,7 +248,12 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
     {
         try
         {
-            return _reader.ReadNext(out jpeg);
+            MjpegReadResult result = _reader.ReadNext(out jpeg);
+            if (result == MjpegReadResult.EndOfStream) return result;
+            int index = _nextIndex++;
+            if (_logger.IsEnabled(LogLevel.Trace))
+                CaptureLog.FrameRead(_logger, index, (Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency).ToString("F6", CultureInfo.InvariantCulture));
+            return result;
         }
         catch (IOException e)
         {

@@ -55,7 +55,7 @@ internal static class CommandLine
           --password-file PATH  File whose first line is the VNC password (VNC Authentication; 8 characters count).
           --no-auth             Allow viewers without a password on a non-loopback address.
           --name NAME           Desktop name shown by viewers (default "KvmPi.Vnc").
-          --log-level LEVEL     debug, info, warn or error (default info).
+          --log-level LEVEL     trace, debug, info, warn or error (default info).
           --config FILE         Read flags from FILE first: one "key = value" per line, the key being a flag
                                 without its dashes (listen = 0.0.0.0:5900; no-auth = true). Flags given here win.
           --help                Show this help and exit.
@@ -215,9 +215,9 @@ internal static class CommandLine
                     options = options with { JpegPassThrough = value == "on" };
                     break;
                 case "--log-level":
-                    if (value is not ("debug" or "info" or "warn" or "error"))
+                    if (value is not ("trace" or "debug" or "info" or "warn" or "error"))
                     {
-                        error = $"invalid --log-level '{value}': expected debug, info, warn or error";
+                        error = $"invalid --log-level '{value}': expected trace, debug, info, warn or error";
                         return null;
                     }
                     options = options with { LogLevel = value };

@@ -22,6 +22,7 @@ internal static class Logging
         };
         NLog.LogLevel minimum = level switch
         {
+            "trace" => NLog.LogLevel.Trace,
             "debug" => NLog.LogLevel.Debug,
             "warn" => NLog.LogLevel.Warn,
             "error" => NLog.LogLevel.Error,

@@ -20,7 +20,7 @@
  *                   its PSNR counted (from the first full frame on): MARK/RESULT lines then carry psnr_min,
  *                   psnr_avg (exact = 99 dB), psnr_n, exact_n and frames_shown (updates after which the picture is
  *                   closest to another frame than before) over the updates since the previous MARK.
- *   -u              print a line per update: "U t=SECONDS update=N bytes_rx=N copyrects=N pixels=N copied=N frame=I
+ *   -u              print a line per update: "U t=SECONDS (CLOCK_MONOTONIC, when it was in) update=N bytes_rx=N copyrects=N pixels=N copied=N frame=I
  *                   psnr=DB|inf" (pixels: of all its rectangles, CopyRects included; copied: of its CopyRects)
  * ACTION:
  *   k:HEX:1 / k:HEX:0   KeyEvent down / up for keysym HEX
@@ -179,6 +179,7 @@ static int load_reference(const char *path)
 
 static void finished_update(rfbClient *client)
 {
+    double t = now_s();   /* when the update was in, before the PSNR search below takes its time */
     g_updates++;
     if (g_covered >= (long long)client->width * client->height)
         g_full = 1;
@@ -188,7 +189,7 @@ static void finished_update(rfbClient *client)
         measure_psnr(client, &psnr, &frame);
         if (g_per_update) {
             static long long pixels_before, copied_before;
-            printf("U t=%.3f update=%lld bytes_rx=%lld copyrects=%lld pixels=%lld copied=%lld frame=%d ", now_s(), g_updates,
+            printf("U t=%.4f update=%lld bytes_rx=%lld copyrects=%lld pixels=%lld copied=%lld frame=%d ", t, g_updates,
                    bytes_rx(client), g_copyrects, g_pixels - pixels_before, g_copied - copied_before, frame);
             if (psnr >= 99.0)
                 printf("psnr=inf\n");

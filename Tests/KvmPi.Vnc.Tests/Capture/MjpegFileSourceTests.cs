@@ -83,6 +83,36 @@ public sealed class MjpegFileSourceTests : IDisposable
         Assert.True(source.SkippedFrames >= 1);
     }
 
+    /// <summary>
+    /// At trace level, a line per image read: its index in the file (from 0 again after the loop; a damaged image
+    /// counts) and the monotonic time, which the load tool's latency matches to what a viewer shows.
+    /// </summary>
+    [Fact]
+    public async Task EachImageReadIsTracedWithItsIndexInTheFileAndTheMonotonicTime()
+    {
+        byte[] badHeader = [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x03, 0x00, 0xFF, 0xD9];
+        string path = Write("trace.mjpeg", [.. TestJpegEncoder.Solid(64, 48, 255, 0, 0), .. badHeader, .. TestJpegEncoder.Solid(64, 48, 0, 255, 0)]);
+        var logger = new KvmPi.Vnc.Tests.Hid.ListLogger();
+        double before = System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency;
+        using var source = new MjpegFileSource(path, 100, logger);
+        var sink = new RecordingFrameSink();
+        using var cts = new CancellationTokenSource();
+        Task run = source.RunAsync(sink, cts.Token);
+        await sink.WaitForFramesAsync(4, Patience);
+        await cts.CancelAsync();
+        await run;
+        double after = System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency;
+
+        var reads = logger.Entries.Where(e => e.EventId == 17).Select(e => e.Message).ToList();
+        Assert.True(reads.Count >= 5, string.Join("\n", reads));
+        var parsed = reads.Select(m => System.Text.RegularExpressions.Regex.Match(m, @"^frame (\d+) read at (\d+\.\d{6}) s$")).ToList();
+        Assert.All(parsed, m => Assert.True(m.Success));
+        Assert.Equal([0, 1, 2, 0, 1], parsed.Take(5).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        var times = parsed.Select(m => double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.All(times, t => Assert.InRange(t, before - 0.001, after + 0.001));
+        Assert.Equal(times.Order(), times);
+    }
+
     [Fact]
     public async Task TypingIsDecodedOnlyWhereItChangedAndTheSinkIsToldWhichRows()
     {

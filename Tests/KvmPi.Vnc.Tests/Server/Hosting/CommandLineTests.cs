@@ -84,4 +84,17 @@ public class CommandLineTests
         Assert.Equal("invalid --jpeg-passthrough 'maybe': expected on or off", error);
         Assert.Contains("--jpeg-passthrough", CommandLine.Usage);
     }
+
+    [Theory]
+    [InlineData("trace")]
+    [InlineData("debug")]
+    [InlineData("info")]
+    [InlineData("warn")]
+    [InlineData("error")]
+    public void LogLevelIsOneOfFive(string level)
+    {
+        Assert.Equal(level, CommandLine.Parse(["--log-level", level], out _)!.LogLevel);
+        Assert.Null(CommandLine.Parse(["--log-level", "verbose"], out string? error));
+        Assert.Equal("invalid --log-level 'verbose': expected trace, debug, info, warn or error", error);
+    }
 }
