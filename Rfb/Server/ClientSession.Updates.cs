@@ -652,6 +652,7 @@ internal sealed partial class ClientSession
         _hasLossy = _lossy is { IsEmpty: false };
         StartRefreshTimerIfLossy();
         IRectEncoder encoder = EncoderFor(encoding, translator.Format);
+        if (encoder is ZrleEncoder zrle) zrle.UpdateArea = Rect.TotalArea(_pieces);
         SharedEncodingCache? shared = _server.ShareEncodings ? _server.SharedEncodings : null;
         SharedPayloadKind kind = encoder.Encoding == EncodingType.Hextile ? SharedPayloadKind.Hextile : SharedPayloadKind.Raw;
         if (encoder.Encoding is not (EncodingType.Raw or EncodingType.Hextile)) shared = null;   // zlib state: per viewer

@@ -112,6 +112,32 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void ZrleTakesSmallRectanglesOfALargeUpdateAtTheTextLevel()
+    {
+        // The tiles left around a scrolled band: many small rectangles of text in one large update. They are not
+        // typing, so they go to the text level like a large text rectangle (after 64 tiles in a row); small
+        // rectangles of a small update stay at the level of small updates.
+        PixelFormat pf = TestPixelFormats.Bgrx32;
+        using var zrle = new ZrleEncoder(compressionLevel: 9, textLevel: 4);
+        using var decoder = new ZrleDecoder();
+        int seed = 700;
+        void Send(TestImages.Kind kind, int w, int h) => SendZrle(zrle, decoder, pf, kind, w, h, seed++);
+
+        zrle.UpdateArea = 4 * 64 * 64;
+        for (int i = 0; i < 70; i++) Send(TestImages.Kind.FewColours, 64, 64);
+        Assert.Equal(9, zrle.CurrentZlibLevel);
+        zrle.UpdateArea = 40 * 64 * 64;
+        for (int i = 0; i < 63; i++) Send(TestImages.Kind.FewColours, 64, 64);
+        Assert.Equal(9, zrle.CurrentZlibLevel);
+        Send(TestImages.Kind.FewColours, 64, 64);
+        Assert.Equal(4, zrle.CurrentZlibLevel);
+        zrle.UpdateArea = 0;
+        for (int i = 0; i < 64; i++) Send(TestImages.Kind.FewColours, 64, 64);
+        Assert.Equal(9, zrle.CurrentZlibLevel);
+        Send(TestImages.Kind.Random, 100, 70);
+    }
+
+    [Fact]
     public void ZrleHandsLargeSmoothRectanglesToPixelDeflaterWithinOneStream()
     {
         // Large rectangles of raw tiles (video), one after another, move the stream to PixelDeflater; small ones
