@@ -13,6 +13,18 @@ public sealed class MjpegFileSourceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    /// <summary>Plays the file until the sink has <paramref name="frames"/> frames, then stops it (cancellation ends playback without an exception).</summary>
+    private static async Task<RecordingFrameSink> PlayAsync(MjpegFileSource source, int frames)
+    {
+        var sink = new RecordingFrameSink();
+        using var cts = new CancellationTokenSource();
+        Task run = source.RunAsync(sink, cts.Token);
+        await sink.WaitForFramesAsync(frames, Patience);
+        await cts.CancelAsync();
+        await run;
+        return sink;
+    }
+
     [Fact]
     public void MissingFileIsNamedInTheError()
     {
@@ -65,12 +77,7 @@ public sealed class MjpegFileSourceTests : IDisposable
         string path = Write("play.mjpeg", [.. red, .. green, .. badHeader, .. blueLarger, .. gradient]);
 
         using var source = new MjpegFileSource(path, 100, NullLogger.Instance);
-        var sink = new RecordingFrameSink();
-        using var cts = new CancellationTokenSource();
-        Task run = source.RunAsync(sink, cts.Token);
-        await sink.WaitForFramesAsync(6, Patience);
-        await cts.CancelAsync();
-        await run; // cancellation ends playback without an exception
+        RecordingFrameSink sink = await PlayAsync(source, 6);
 
         IReadOnlyList<RecordedFrame> frames = sink.Frames;
         AssertColour(frames[0], 64, 48, 255, 0, 0);
@@ -95,12 +102,7 @@ public sealed class MjpegFileSourceTests : IDisposable
         var logger = new KvmPi.Vnc.Tests.Hid.ListLogger();
         double before = System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency;
         using var source = new MjpegFileSource(path, 100, logger);
-        var sink = new RecordingFrameSink();
-        using var cts = new CancellationTokenSource();
-        Task run = source.RunAsync(sink, cts.Token);
-        await sink.WaitForFramesAsync(4, Patience);
-        await cts.CancelAsync();
-        await run;
+        RecordingFrameSink sink = await PlayAsync(source, 4);
         double after = System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency;
 
         var reads = logger.Entries.Where(e => e.EventId == 17).Select(e => e.Message).ToList();
@@ -129,12 +131,7 @@ public sealed class MjpegFileSourceTests : IDisposable
         string path = Write("typing.mjpeg", [.. jpegs.SelectMany(j => j)]);
 
         using var source = new MjpegFileSource(path, 200, NullLogger.Instance);
-        var sink = new RecordingFrameSink();
-        using var cts = new CancellationTokenSource();
-        Task run = source.RunAsync(sink, cts.Token);
-        await sink.WaitForFramesAsync(4, Patience);
-        await cts.CancelAsync();
-        await run;
+        RecordingFrameSink sink = await PlayAsync(source, 4);
 
         IReadOnlyList<RecordedFrame> frames = sink.Frames;
         using var whole = new TurboJpegDecoder();
@@ -156,12 +153,7 @@ public sealed class MjpegFileSourceTests : IDisposable
         string path = Write("static.mjpeg", [.. a, .. a, .. a, .. b, .. b]);
 
         using var source = new MjpegFileSource(path, 200, NullLogger.Instance);
-        var sink = new RecordingFrameSink();
-        using var cts = new CancellationTokenSource();
-        Task run = source.RunAsync(sink, cts.Token);
-        await sink.WaitForFramesAsync(4, Patience);
-        await cts.CancelAsync();
-        await run;
+        RecordingFrameSink sink = await PlayAsync(source, 4);
 
         // a (first), b, then the loop: a, b. Each repeat of the same bytes is skipped.
         IReadOnlyList<RecordedFrame> frames = sink.Frames;
@@ -180,12 +172,7 @@ public sealed class MjpegFileSourceTests : IDisposable
         string path = Write("paced.mjpeg", [.. a, .. b]);
 
         using var source = new MjpegFileSource(path, 20, NullLogger.Instance);
-        var sink = new RecordingFrameSink();
-        using var cts = new CancellationTokenSource();
-        Task run = source.RunAsync(sink, cts.Token);
-        await sink.WaitForFramesAsync(11, Patience);
-        await cts.CancelAsync();
-        await run;
+        RecordingFrameSink sink = await PlayAsync(source, 11);
 
         // 10 intervals at 20 fps = 500 ms. What this checks is that the rate is honoured at all: a source that
         // ignored --fps would deliver these in microseconds. Slower is not a failure here (a loaded machine, a
@@ -206,12 +193,7 @@ public sealed class MjpegFileSourceTests : IDisposable
         string path = Write("big.mjpeg", [.. content]);
 
         using var source = new MjpegFileSource(path, 200, NullLogger.Instance);
-        var sink = new RecordingFrameSink();
-        using var cts = new CancellationTokenSource();
-        Task run = source.RunAsync(sink, cts.Token);
-        await sink.WaitForFramesAsync(8, Patience);
-        await cts.CancelAsync();
-        await run;
+        RecordingFrameSink sink = await PlayAsync(source, 8);
         Assert.All(sink.Frames, f => Assert.Equal((1920, 1080), (f.Width, f.Height)));
         Assert.Equal(0, source.SkippedFrames);
     }

@@ -71,21 +71,8 @@ public class FlowControlTests
     }
 
     /// <summary>Reads one FramebufferUpdate in Raw (32 bpp) and returns the rectangles and the first pixel of each.</summary>
-    private static async Task<List<(int X, int Y, int W, int H, uint Pixel)>> ReadRawUpdate(Stream client)
-    {
-        byte[] header = await ReadExactly(client, 4);
-        Assert.Equal(0, header[0]);
-        var rects = new List<(int, int, int, int, uint)>();
-        for (int i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)); i++)
-        {
-            byte[] r = await ReadExactly(client, 12);
-            int w = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(6));
-            byte[] data = await ReadExactly(client, w * h * 4);
-            rects.Add((BinaryPrimitives.ReadUInt16BigEndian(r), BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(2)), w, h,
-                BinaryPrimitives.ReadUInt32LittleEndian(data)));
-        }
-        return rects;
-    }
+    private static async Task<List<(int X, int Y, int W, int H, uint Pixel)>> ReadRawUpdate(Stream client) =>
+        [.. (await RawUpdateReader.ReadAsync(client)).Select(r => (r.X, r.Y, r.Width, r.Height, r.FirstPixel))];
 
     private static void Change(byte[] frame, int width, int x, int y, uint bgrx) =>
         BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan((y * width + x) * 4), bgrx);

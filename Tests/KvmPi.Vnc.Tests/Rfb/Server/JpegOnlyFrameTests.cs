@@ -89,11 +89,22 @@ public class JpegOnlyFrameTests
         return (server, viewer, client, serving);
     }
 
-    private static RfbServer NewServer(byte[] first)
+    /// <param name="firstJpeg">The image <paramref name="first"/> was decoded from, if any.</param>
+    /// <param name="pixelWait">How long a viewer waits for pixels (RfbServerOptions.PixelWait), if not the default.</param>
+    private static RfbServer NewServer(byte[] first, byte[]? firstJpeg = null, TimeSpan? pixelWait = null)
     {
-        var server = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H }, new NullDesktop(), NullLoggerFactory.Instance);
-        server.PublishFrame(first, W, H, W * 4);
+        var options = new RfbServerOptions { InitialWidth = W, InitialHeight = H, PixelWait = pixelWait ?? new RfbServerOptions().PixelWait };
+        var server = new RfbServer(options, new NullDesktop(), NullLoggerFactory.Instance);
+        server.PublishFrame(first, W, H, W * 4, firstJpeg ?? []);
         return server;
+    }
+
+    /// <summary>A viewer that lists only Raw (it needs pixels), once it has asked for the whole frame.</summary>
+    private static async Task<(Stream Client, Task Serving)> ConnectRawAsync(RfbServer server)
+    {
+        var (client, serving) = await InMemoryConnection.ConnectViewerAsync(server, 0);
+        await client.WriteAsync(FlowControlTests.FullRequest(W, H));
+        return (client, serving);
     }
 
     /// <summary>Waits until the session has taken its encodings (the server reads them on its own task).</summary>
@@ -324,13 +335,11 @@ public class JpegOnlyFrameTests
         byte[] redJpeg = TestJpegEncoder.Encode(red, W, H, 85, 1);
         Assert.True(server.TryPublishJpegOnly(redJpeg, W, H, 1.0));      // nobody watches: not decoded
 
-        var (client, serving) = await InMemoryConnection.ConnectViewerAsync(server, 0);   // Raw
-        var raw = new RawViewer(client);
-        await raw.RequestAsync(incremental: false);
+        var (client, serving) = await ConnectRawAsync(server);
         await Task.Delay(300);   // time enough to send the grey pixels, were they sent
         Assert.False(server.TryPublishJpegOnly(redJpeg, W, H, 1.0));     // the viewer needs pixels: decode
         server.PublishFrame(red, W, H, W * 4, redJpeg);
-        AssertShows(await raw.ReadUpdateAsync(), 30, 30, 200);
+        AssertShows(await RawUpdateReader.ReadAsync(client), 30, 30, 200);
 
         client.Dispose();
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
@@ -341,18 +350,14 @@ public class JpegOnlyFrameTests
     public async Task TheSameImageDecodedLetsAViewerWaitingForPixelsGo()
     {
         byte[] grey = Grey();
-        var server = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H, PixelWait = TimeSpan.FromHours(1) },
-            new NullDesktop(), NullLoggerFactory.Instance);
         byte[] greyJpeg = TestJpegEncoder.Encode(grey, W, H, 85, 1);
-        server.PublishFrame(grey, W, H, W * 4, greyJpeg);
+        RfbServer server = NewServer(grey, greyJpeg, pixelWait: TimeSpan.FromHours(1));
         Assert.True(server.TryPublishJpegOnly(greyJpeg, W, H, 1.0));
 
-        var (client, serving) = await InMemoryConnection.ConnectViewerAsync(server, 0);
-        var raw = new RawViewer(client);
-        await raw.RequestAsync(incremental: false);
+        var (client, serving) = await ConnectRawAsync(server);
         await Task.Delay(100);
         server.PublishFrame(grey, W, H, W * 4, greyJpeg);   // nothing changed
-        AssertShows(await raw.ReadUpdateAsync(), 90, 90, 90);
+        AssertShows(await RawUpdateReader.ReadAsync(client), 90, 90, 90);
 
         client.Dispose();
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
@@ -362,58 +367,23 @@ public class JpegOnlyFrameTests
     [Fact]
     public async Task AViewerWaitsForPixelsOnlyAWhile()
     {
-        byte[] grey = Grey();
-        var server = new RfbServer(new RfbServerOptions { InitialWidth = W, InitialHeight = H, PixelWait = TimeSpan.FromMilliseconds(200) },
-            new NullDesktop(), NullLoggerFactory.Instance);
-        server.PublishFrame(grey, W, H, W * 4);
+        RfbServer server = NewServer(Grey(), pixelWait: TimeSpan.FromMilliseconds(200));
         Assert.True(server.TryPublishJpegOnly(TestJpegEncoder.Gradient(W, H), W, H, 1.0));
 
-        var (client, serving) = await InMemoryConnection.ConnectViewerAsync(server, 0);
-        var raw = new RawViewer(client);
-        await raw.RequestAsync(incremental: false);
-        AssertShows(await raw.ReadUpdateAsync(), 90, 90, 90);
+        var (client, serving) = await ConnectRawAsync(server);
+        AssertShows(await RawUpdateReader.ReadAsync(client), 90, 90, 90);
 
         client.Dispose();
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Every pixel of the update's rectangles, which together cover the frame, is (b, g, r).</summary>
-    private static void AssertShows(List<(int X, int Y, int Width, int Height, byte[] Pixels)> rects, byte b, byte g, byte r)
+    private static void AssertShows(List<RawRect> rects, byte b, byte g, byte r)
     {
         Assert.Equal(W * H, rects.Sum(x => x.Width * x.Height));
         foreach (var rect in rects)
             for (int i = 0; i < rect.Pixels.Length; i += 4)
                 Assert.True((rect.Pixels[i], rect.Pixels[i + 1], rect.Pixels[i + 2]) == (b, g, r),
                     $"pixel {i / 4} of ({rect.X},{rect.Y} {rect.Width}x{rect.Height}) is {rect.Pixels[i]},{rect.Pixels[i + 1]},{rect.Pixels[i + 2]}");
-    }
-
-    /// <summary>A viewer of Raw rectangles in the server's own 32-bpp format (bytes B, G, R, X).</summary>
-    private sealed class RawViewer(Stream stream)
-    {
-        public async Task RequestAsync(bool incremental) =>
-            await stream.WriteAsync(new byte[] { 3, (byte)(incremental ? 1 : 0), 0, 0, 0, 0, W >> 8, W & 255, H >> 8, H & 255 });
-
-        public async Task<List<(int X, int Y, int Width, int Height, byte[] Pixels)>> ReadUpdateAsync()
-        {
-            var rects = new List<(int, int, int, int, byte[])>();
-            byte[] header = await Read(4);
-            Assert.Equal(0, header[0]);
-            for (int i = 0; i < BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)); i++)
-            {
-                byte[] r = await Read(12);
-                int x = BinaryPrimitives.ReadUInt16BigEndian(r), y = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(2));
-                int w = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(6));
-                Assert.Equal(0, BinaryPrimitives.ReadInt32BigEndian(r.AsSpan(8)));
-                rects.Add((x, y, w, h, await Read(w * h * 4)));
-            }
-            return rects;
-        }
-
-        private async Task<byte[]> Read(int n)
-        {
-            byte[] b = new byte[n];
-            await stream.ReadExactlyAsync(b).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-            return b;
-        }
     }
 }
