@@ -13,7 +13,9 @@ namespace KvmPi.Vnc.Benchmarks.Capture;
 /// A dequeued 1080p MJPEG buffer to a delivered frame: the TurboJPEG decode alone (baseline), and the V4L2
 /// source's whole path (marker scan, repeat check, decode, copy kept for the repeat check, delivery). The
 /// difference is what capture adds beyond the decode (goal ≤ 1 ms). Two different desktop frames alternate, so
-/// every call decodes; <c>RepeatedFrame</c> shows what an unchanged (static-screen) frame costs.
+/// every call decodes; <c>RepeatedFrame</c> shows what an unchanged (static-screen) frame costs. The <c>Yuyv</c> cases
+/// are an uncompressed 1080p capture (USB dongles' YUYV; CSI bridges' UYVY costs the same) into the server: two frames
+/// that differ in 16 rows (a line typed) alternating, and one frame again and again (a still screen).
 /// </summary>
 [MemoryDiagnoser]
 public class CaptureDeliveryBenchmarks
@@ -26,6 +28,10 @@ public class CaptureDeliveryBenchmarks
     private readonly NullSink _sink = new();
     private KvmPi.Vnc.Server.Adapters.FramePublisher _publisher = null!;
     private bool _flip;
+    private byte[] _yuyvA = null!, _yuyvB = null!;
+    private V4l2FrameSource _rawSource = null!;
+    private V4l2PixFormat _yuyvFormat;
+    private KvmPi.Vnc.Server.Adapters.FramePublisher _rawPublisher = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -40,6 +46,15 @@ public class CaptureDeliveryBenchmarks
             { InitialWidth = DesktopFrame.Width, InitialHeight = DesktopFrame.Height }, new NoDesktop(), NullLoggerFactory.Instance);
         _publisher = new KvmPi.Vnc.Server.Adapters.FramePublisher(server);
         _format = new V4l2PixFormat { PixelFormat = FourCc.Mjpeg, Width = DesktopFrame.Width, Height = DesktopFrame.Height };
+
+        _yuyvA = new byte[DesktopFrame.Width * 2 * DesktopFrame.Height];
+        new Random(1080).NextBytes(_yuyvA);
+        _yuyvB = (byte[])_yuyvA.Clone();
+        _yuyvB.AsSpan(500 * DesktopFrame.Width * 2, 16 * DesktopFrame.Width * 2).Fill(0x80);
+        _rawSource = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
+        _rawPublisher = new KvmPi.Vnc.Server.Adapters.FramePublisher(new KvmPi.Vnc.Rfb.Server.RfbServer(new KvmPi.Vnc.Rfb.Server.RfbServerOptions
+            { InitialWidth = DesktopFrame.Width, InitialHeight = DesktopFrame.Height }, new NoDesktop(), NullLoggerFactory.Instance));
+        _yuyvFormat = new V4l2PixFormat { PixelFormat = FourCc.Yuyv, Width = DesktopFrame.Width, Height = DesktopFrame.Height, BytesPerLine = DesktopFrame.Width * 2 };
     }
 
     [GlobalCleanup]
@@ -47,6 +62,7 @@ public class CaptureDeliveryBenchmarks
     {
         _decoder.Dispose();
         _source.Dispose();
+        _rawSource.Dispose();
     }
 
     [Benchmark(Baseline = true)]
@@ -61,6 +77,12 @@ public class CaptureDeliveryBenchmarks
 
     [Benchmark]
     public void RepeatedFrame() => _source.Deliver(_jpegA, _format, _k, _sink);
+
+    [Benchmark]
+    public void YuyvTypingToPublished() => _rawSource.Deliver((_flip = !_flip) ? _yuyvA : _yuyvB, _yuyvFormat, _k, _rawPublisher);
+
+    [Benchmark]
+    public void YuyvRepeatedToPublished() => _rawSource.Deliver(_yuyvA, _yuyvFormat, _k, _rawPublisher);
 
     private sealed class NoDesktop : KvmPi.Vnc.Rfb.IRfbDesktop
     {
