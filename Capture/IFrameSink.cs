@@ -8,6 +8,14 @@ public interface IFrameSink
     void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride);
 
     /// <summary>
+    /// As <see cref="OnFrame(ReadOnlySpan{byte}, int, int, int)"/>, from a source that knows only rows
+    /// <paramref name="changedTop"/>..<paramref name="changedBottom"/> (exclusive) differ from the frame this sink was
+    /// given last (an uncompressed capture compared with its last frame), so the sink need not compare the others.
+    /// </summary>
+    void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, int changedTop, int changedBottom) =>
+        OnFrame(bgrx, width, height, stride);
+
+    /// <summary>
     /// A frame decoded from the JPEG image <paramref name="jpeg"/> (a Motion-JPEG capture), so the sink may pass the
     /// image on as it is instead of encoding the pixels again. Sinks that have no use for it get <see cref="OnFrame"/>.
     /// </summary>

@@ -33,7 +33,8 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
     private readonly ILogger _logger;
     private readonly SkippedFrameCounter _skipped;
     private MjpegFrameDecoder? _decoder;
-    private byte[] _bgrx = [];
+    private byte[] _bgrx = [];                            // the last uncompressed frame converted, as the sink has it
+    private readonly YuvFrameMemory _rawFrame = new();   // ... and as it came, to find what the next one changes
     private byte[] _lastJpeg = [];
     private int _lastJpegLength;
     private bool _lastJpegWithoutPixels;   // the sink took it as the JPEG alone (IFrameSink.TryTakeJpegOnly)
@@ -300,6 +301,17 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         }
         int bytes = width * height * 4;
         if (_bgrx.Length < bytes) _bgrx = GC.AllocateUninitializedArray<byte>(bytes);
+        // An HDMI source's still screen comes as the same bytes again, a typed line changes a few rows: only those
+        // are converted, and the sink compares only those.
+        if (_rawFrame.TryFindChangedRows(layout, frame, width, height, stride, coefficients, out int top, out int bottom))
+        {
+            if (top == bottom) return;
+            YuvConverter.ConvertRows(layout, frame, stride, _bgrx, width * 4, width, height, top, bottom, coefficients);
+            NotePicture(width, height);
+            sink.OnFrame(_bgrx.AsSpan(0, bytes), width, height, width * 4, top, bottom);
+            _decoder?.Reset();
+            return;
+        }
         YuvConverter.Convert(layout, frame, stride, _bgrx, width * 4, width, height, coefficients);
         Publish(sink, _bgrx.AsSpan(0, bytes), width, height, width * 4);
     }
@@ -372,6 +384,7 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         }
         else
         {
+            _rawFrame.Forget();   // the sink's picture is no longer the last uncompressed frame's
             // Only the rows the decoder decoded can differ from the frame before (a partial decode, MjpegFrameDecoder).
             sink.OnJpegFrame(bgrx, width, height, stride, jpeg, changedTop, Math.Min(height, changedBottom));
         }
@@ -385,6 +398,7 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         _lastJpegLength = 0;   // after the no-signal screen, even an identical frame must be shown again
         _lastJpegWithoutPixels = false;
         _decoder?.Reset();     // ... and whole
+        _rawFrame.Forget();
         CaptureLog.NoSignal(_logger, device, reason);
         (sink as INoSignalSink)?.OnNoSignal(device, reason);
     }

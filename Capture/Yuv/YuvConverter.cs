@@ -38,9 +38,20 @@ public static class YuvConverter
     /// <summary>Converts a whole frame into <paramref name="bgrx"/> (rows <paramref name="bgrxStride"/> bytes apart).</summary>
     /// <exception cref="ArgumentException">A buffer is too small for the given sizes.</exception>
     public static void Convert(YuvLayout layout, ReadOnlySpan<byte> source, int sourceStride, Span<byte> bgrx, int bgrxStride,
-        int width, int height, in YuvCoefficients k, bool vectorised = true)
+        int width, int height, in YuvCoefficients k, bool vectorised = true) =>
+        ConvertRows(layout, source, sourceStride, bgrx, bgrxStride, width, height, 0, height, k, vectorised);
+
+    /// <summary>
+    /// Converts pixel rows <paramref name="top"/>..<paramref name="bottom"/> (exclusive) of a frame <paramref name="height"/>
+    /// rows high into the same rows of <paramref name="bgrx"/>; the others are left as they are.
+    /// </summary>
+    /// <exception cref="ArgumentException">A buffer is too small for the given sizes.</exception>
+    public static void ConvertRows(YuvLayout layout, ReadOnlySpan<byte> source, int sourceStride, Span<byte> bgrx, int bgrxStride,
+        int width, int height, int top, int bottom, in YuvCoefficients k, bool vectorised = true)
     {
-        if (width <= 0 || height <= 0) return;
+        ArgumentOutOfRangeException.ThrowIfNegative(top);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bottom, height);
+        if (width <= 0 || height <= 0 || top >= bottom) return;
         if (sourceStride < MinimumStride(layout, width) || bgrxStride < width * 4)
             throw new ArgumentException("stride smaller than a row");
         if (source.Length < RequiredBytes(layout, width, height, sourceStride))
@@ -48,7 +59,7 @@ public static class YuvConverter
         if (bgrx.Length < (long)bgrxStride * (height - 1) + width * 4)
             throw new ArgumentException("destination too small");
 
-        for (int y = 0; y < height; y++)
+        for (int y = top; y < bottom; y++)
         {
             Span<byte> row = bgrx.Slice(y * bgrxStride, width * 4);
             if (layout == YuvLayout.Nv12)

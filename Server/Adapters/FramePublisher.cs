@@ -25,6 +25,13 @@ internal sealed class FramePublisher(RfbServer server) : IFrameSink, INoSignalSi
         _firstPicture.TrySetResult();
     }
 
+    /// <summary>Only rows <paramref name="changedTop"/>..<paramref name="changedBottom"/> can differ: change detection looks only there.</summary>
+    public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, int changedTop, int changedBottom)
+    {
+        server.PublishFrame(bgrx, width, height, stride, default, changedTop, changedBottom);
+        _firstPicture.TrySetResult();
+    }
+
     /// <summary>The JPEG travels along so viewers that take Tight JPEG can get the capture's own bytes.</summary>
     public void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg)
     {

@@ -38,6 +38,13 @@ internal sealed class RecordingFrameSink : IFrameSink
     }
 
     /// <summary>Records the rows the source said changed, too.</summary>
+    public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, int changedTop, int changedBottom)
+    {
+        lock (_gate) FrameJpegs.Add([]);
+        Record(bgrx, width, height, stride, changedTop, changedBottom);
+    }
+
+    /// <summary>Records the rows the source said changed, too.</summary>
     public void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg,
         int changedTop, int changedBottom)
     {

@@ -158,6 +158,55 @@ public class V4l2FrameDeliveryTests
         Assert.Equal(1, source.Skipped);
     }
 
+    /// <summary>
+    /// An uncompressed capture: a still screen (the same bytes, whatever the rows' padding holds) is not converted or
+    /// delivered again; a frame that changes a few rows is delivered saying so, with only those rows converted anew
+    /// and the picture that of a whole conversion (NV12: a chroma row counts for its two pixel rows); another
+    /// conversion (the source's colorimetry changed) makes the next frame whole.
+    /// </summary>
+    [Theory]
+    [InlineData(YuvLayout.Yuyv)]
+    [InlineData(YuvLayout.Uyvy)]
+    [InlineData(YuvLayout.Nv12)]
+    public void UncompressedFramesAreConvertedOnlyWhereTheyChanged(YuvLayout layout)
+    {
+        const int w = 32, h = 24;
+        int stride = YuvConverter.MinimumStride(layout, w) + 8;
+        uint code = layout switch { YuvLayout.Yuyv => FourCc.Yuyv, YuvLayout.Uyvy => FourCc.Uyvy, _ => FourCc.Nv12 };
+        byte[] a = new byte[YuvConverter.RequiredBytes(layout, w, h, stride)];
+        new Random(7).NextBytes(a);
+        using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        source.Deliver(a, Format(code, w, h, stride), Bt709Limited, sink);
+        Assert.Equal((0, h), (sink.Frames[0].ChangedTop, Math.Min(h, sink.Frames[0].ChangedBottom)));
+
+        byte[] padding = (byte[])a.Clone();
+        padding[stride - 1] ^= 0xFF;
+        source.Deliver(padding, Format(code, w, h, stride), Bt709Limited, sink);
+        Assert.Single(sink.Frames);
+
+        byte[] b = (byte[])a.Clone();
+        b[9 * stride + 3] ^= 0x55;
+        b[10 * stride + 5] ^= 0x55;
+        if (layout == YuvLayout.Nv12) b[stride * h + 8 * stride] ^= 0x55;   // the chroma of pixel rows 16 and 17
+        source.Deliver(b, Format(code, w, h, stride), Bt709Limited, sink);
+        Assert.Equal(2, sink.Frames.Count);
+        Assert.Equal((9, layout == YuvLayout.Nv12 ? 18 : 11), (sink.Frames[1].ChangedTop, sink.Frames[1].ChangedBottom));
+        Assert.Equal(Converted(layout, b, stride, w, h, Bt709Limited), sink.Frames[1].Bgrx);
+
+        var other = YuvCoefficients.For(new YuvColorimetry(YuvMatrix.Bt601, YuvRange.Full));
+        source.Deliver(b, Format(code, w, h, stride), other, sink);
+        Assert.Equal((0, h), (sink.Frames[2].ChangedTop, Math.Min(h, sink.Frames[2].ChangedBottom)));
+        Assert.Equal(Converted(layout, b, stride, w, h, other), sink.Frames[2].Bgrx);
+    }
+
+    private static byte[] Converted(YuvLayout layout, byte[] frame, int stride, int w, int h, in YuvCoefficients k)
+    {
+        byte[] bgrx = new byte[w * h * 4];
+        YuvConverter.Convert(layout, frame, stride, bgrx, w * 4, w, h, k);
+        return bgrx;
+    }
+
     [Theory]
     [InlineData(0x56595559u, "YUYV")]
     [InlineData(0x47504A4Du, "MJPG")]
