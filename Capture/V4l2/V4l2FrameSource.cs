@@ -303,17 +303,10 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         if (_bgrx.Length < bytes) _bgrx = GC.AllocateUninitializedArray<byte>(bytes);
         // An HDMI source's still screen comes as the same bytes again, a typed line changes a few rows: only those
         // are converted, and the sink compares only those.
-        if (_rawFrame.TryFindChangedRows(layout, frame, width, height, stride, coefficients, out int top, out int bottom))
-        {
-            if (top == bottom) return;
-            YuvConverter.ConvertRows(layout, frame, stride, _bgrx, width * 4, width, height, top, bottom, coefficients);
-            NotePicture(width, height);
-            sink.OnFrame(_bgrx.AsSpan(0, bytes), width, height, width * 4, top, bottom);
-            _decoder?.Reset();
-            return;
-        }
-        YuvConverter.Convert(layout, frame, stride, _bgrx, width * 4, width, height, coefficients);
-        Publish(sink, _bgrx.AsSpan(0, bytes), width, height, width * 4);
+        _rawFrame.FindChangedRows(layout, frame, width, height, stride, coefficients, out int top, out int bottom);
+        if (top == bottom) return;
+        YuvConverter.ConvertRows(layout, frame, stride, _bgrx, width * 4, width, height, top, bottom, coefficients);
+        Publish(sink, _bgrx.AsSpan(0, bytes), width, height, width * 4, changedTop: top, changedBottom: bottom);
     }
 
     private void DeliverJpeg(ReadOnlySpan<byte> data, IFrameSink sink)
@@ -379,7 +372,8 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
         // A decoded JPEG travels along, so the RFB side can pass the capture's own bytes on (Tight JPEG).
         if (jpeg.IsEmpty)
         {
-            sink.OnFrame(bgrx, width, height, stride);
+            // An uncompressed frame: only the rows that differ from the last one were converted (YuvFrameMemory).
+            sink.OnFrame(bgrx, width, height, stride, changedTop, Math.Min(height, changedBottom));
             _decoder?.Reset();   // the sink's picture is no longer the decoder's: its next frame must be whole
         }
         else

@@ -19,11 +19,11 @@ internal sealed class YuvFrameMemory
     public void Forget() => _valid = false;
 
     /// <summary>
-    /// Compares <paramref name="frame"/> with the remembered one and remembers it. False when there is nothing to
-    /// compare with (none yet, forgotten, another layout, size, stride or conversion): all of it is new. Otherwise
-    /// rows <paramref name="top"/>..<paramref name="bottom"/> (exclusive) hold every difference (equal: none).
+    /// Compares <paramref name="frame"/> with the remembered one and remembers it: rows <paramref name="top"/>..
+    /// <paramref name="bottom"/> (exclusive) hold every difference (equal: none). All rows when there is nothing to
+    /// compare with (none yet, forgotten, another layout, size, stride or conversion).
     /// </summary>
-    public bool TryFindChangedRows(YuvLayout layout, ReadOnlySpan<byte> frame, int width, int height, int stride,
+    public void FindChangedRows(YuvLayout layout, ReadOnlySpan<byte> frame, int width, int height, int stride,
         in YuvCoefficients coefficients, out int top, out int bottom)
     {
         int length = checked((int)YuvConverter.RequiredBytes(layout, width, height, stride));
@@ -36,14 +36,14 @@ internal sealed class YuvFrameMemory
             (_valid, _layout, _width, _height, _stride, _coefficients) = (true, layout, width, height, stride, coefficients);
             top = 0;
             bottom = height;
-            return false;
+            return;
         }
 
         top = 0;
         while (top < height && RowEqual(frame, top)) top++;
         bottom = height;
         while (bottom > top && RowEqual(frame, bottom - 1)) bottom--;
-        if (top == bottom) return true;
+        if (top == bottom) return;
 
         // Rows outside top..bottom are equal already: only the ones between are remembered anew.
         int rowBytes = RowBytes;
@@ -53,7 +53,6 @@ internal sealed class YuvFrameMemory
             int chroma = stride * height, first = top / 2, last = (bottom - 1) / 2;
             frame.Slice(chroma + first * stride, (last - first) * stride + rowBytes).CopyTo(_bytes.AsSpan(chroma + first * stride));
         }
-        return true;
     }
 
     /// <summary>Bytes of a row that carry pixels (not the stride's padding); NV12's chroma rows are as long as its luma rows.</summary>

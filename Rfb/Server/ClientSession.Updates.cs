@@ -156,8 +156,8 @@ internal sealed partial class ClientSession
     private bool MustWaitForPixelsLocked(FrameSnapshot held, Framebuffer framebuffer, Rect visible)
     {
         if (!held.SourceAhead || framebuffer != _framebuffer || _dirty.IsEmpty) return false;
-        bool takesImage = _server.Options.JpegPassThrough && framebuffer.Width <= TightEncoder.MaxWidth
-                          && visible == new Rect(0, 0, framebuffer.Width, framebuffer.Height) && TightJpegSettingsLocked() is not null;
+        bool takesImage = _server.Options.JpegPassThrough && TightJpegSettingsLocked() is { } settings
+                          && TightUpdateWriter.PassThroughFits(settings, visible, framebuffer.Width, framebuffer.Height);
         return !takesImage;
     }
 

@@ -177,9 +177,8 @@ internal sealed class TightUpdateWriter : IDisposable
         out bool ahead)
     {
         ahead = false;
-        if (!settings.AllowsJpeg || _jpegFailed) return null;
+        if (_jpegFailed || !PassThroughFits(settings, visible, frame.Width, frame.Height)) return null;
         var whole = new Rect(0, 0, frame.Width, frame.Height);
-        if (visible != whole || whole.Width > TightEncoder.MaxWidth) return null;
         SourceImage? image = frame.AcquireSourceJpeg(out ahead);
         if (image is null) return null;
         // "Changed almost everywhere" (90 %), or the image is newer than the pixels (RfbServer.TryPublishJpegOnly).
@@ -190,6 +189,13 @@ internal sealed class TightUpdateWriter : IDisposable
         }
         return image;
     }
+
+    /// <summary>
+    /// Whether a viewer with these settings that sees <paramref name="visible"/> of a frame can be sent the capture's
+    /// image as it is: it allows JPEG and sees the whole frame, which a Tight rectangle can be as wide as.
+    /// </summary>
+    public static bool PassThroughFits(TightSettings settings, Rect visible, int frameWidth, int frameHeight) =>
+        settings.AllowsJpeg && visible == new Rect(0, 0, frameWidth, frameHeight) && frameWidth <= TightEncoder.MaxWidth;
 
     /// <summary>
     /// The image taken by <see cref="TryTakePassThrough"/> as one Tight JPEG rectangle covering the frame, written
