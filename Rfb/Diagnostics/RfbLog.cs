@@ -62,8 +62,11 @@ internal static partial class RfbLog
     [LoggerMessage(42, LogLevel.Debug, "{Remote}: unexpected fence answer (payload {Length} bytes, type {Type})")]
     public static partial void UnexpectedFenceAnswer(ILogger logger, EndPoint? remote, int length, int type);
 
-    [LoggerMessage(43, LogLevel.Debug, "{Remote}: lossless refresh of {Tiles} tiles now, {Left} in later updates (the link carries ~{Bandwidth} B/s)")]
+    [LoggerMessage(43, LogLevel.Debug, "{Remote}: lossless refresh of {Tiles} tiles now, {Left} in later updates (the link carries ~{Bandwidth} B/s; 0: not measured yet)")]
     public static partial void RefreshCut(ILogger logger, EndPoint? remote, int tiles, int left, long bandwidth);
+
+    [LoggerMessage(44, LogLevel.Debug, "{Remote}: lossless refresh in {Rectangles} rectangles at once (the link carries ~{Bandwidth} B/s; 0: not measured yet)")]
+    public static partial void RefreshWhole(ILogger logger, EndPoint? remote, int rectangles, long bandwidth);
 
     [LoggerMessage(50, LogLevel.Warning, "{Remote}: JPEG unavailable, sending Tight losslessly: {Reason}")]
     public static partial void JpegUnavailable(ILogger logger, EndPoint? remote, string reason);

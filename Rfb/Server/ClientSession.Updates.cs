@@ -565,6 +565,8 @@ internal sealed partial class ClientSession
                 if (budget > 0) _stillLossy.TakeRects(area.Intersect(visible), visible.Width, visible.Height, _refreshRects, budget);
                 if (budget != int.MaxValue && _refreshRects.Count > 0 && !_stillLossy.IsEmpty)
                     RfbLog.RefreshCut(_logger, _remote, budget, _stillLossy.Count, LinkBandwidthLocked());
+                else if (budget == int.MaxValue && _refreshRects.Count > 0)
+                    RfbLog.RefreshWhole(_logger, _remote, _refreshRects.Count, LinkBandwidthLocked());
             }
             MarkInFlightLocked(held);
             // rfbproto "LED State": sent whenever it changes, as a pseudo-rectangle of an update (alone if no pixels are due).
@@ -816,7 +818,13 @@ internal sealed partial class ClientSession
             && _requestPaced.AwaitsAnswer(NowMicros(), (long)RefreshAnswerWait.TotalMicroseconds))
             return 0;
         long bandwidth = LinkBandwidthLocked();
-        if (bandwidth <= 0) return int.MaxValue;
+        if (bandwidth <= 0)
+        {
+            // Not measured yet. Congestion control holds fences viewers' updates; without fences, only requests pace
+            // them, and the link may be slow: the refresh, often many times the bytes of the updates before it (whose
+            // answers measured nothing if they were small), goes in eighths, as however low an estimate falls.
+            return _capabilities.Fence || _stillLossy is null ? int.MaxValue : Math.Max(1, (_stillLossy.Count + 7) / 8);
+        }
         double pixels = bandwidth * RefreshLinkTime.TotalSeconds / _refreshBytesPerPixel;
         int tiles = (int)Math.Clamp(pixels / (Framebuffer.TileSize * Framebuffer.TileSize), 1, int.MaxValue);
         // Requests measure the link less surely than fences (a viewer may leave an update unanswered, and the

@@ -154,21 +154,29 @@ public class RefreshBandwidthTests
     [Fact]
     public Task ForAViewerWithoutFencesItsRequestsMeasureTheLinkAndTheRefreshGoesInPiecesToo() => RefreshInPiecesAsync(fences: false);
 
-    private static async Task RefreshInPiecesAsync(bool fences)
+    /// <summary>
+    /// A viewer without fences whose link nothing measured yet: at the lowest JPEG quality the photographs' updates
+    /// are under RequestPacedBandwidth.MinSampleBytes, so no answer measured the link when the refresh (many times
+    /// their bytes) is due. It goes in pieces all the same; sent whole, it would hold a slow link for seconds.
+    /// </summary>
+    [Fact]
+    public Task ForAViewerWithoutFencesOnALinkNotMeasuredYetTheRefreshGoesInPiecesToo() => RefreshInPiecesAsync(fences: false, qualityLevel: 0);
+
+    private static async Task RefreshInPiecesAsync(bool fences, int qualityLevel = 8)
     {
         RfbServer server;
         Stream client;
         Task serving;
         if (fences)
         {
-            (server, client, serving) = await ConnectAsync(W, H, null, 7, -24, -312, -313);   // Tight, quality 8
+            (server, client, serving) = await ConnectAsync(W, H, null, 7, -32 + qualityLevel, -312, -313);   // Tight, JPEG
             Assert.Equal(Fence(0x8000_0000, 0), await ReadExactly(client, 10));
             Assert.Equal(150, (await ReadExactly(client, 1))[0]);
             await client.WriteAsync(EnableContinuousUpdates(true, W, H));
         }
         else
         {
-            (server, client, serving) = await ConnectAsync(W, H, null, 7, -24);
+            (server, client, serving) = await ConnectAsync(W, H, null, 7, -32 + qualityLevel);
             await client.WriteAsync(FullRequest(W, H));
         }
         using var viewer = new SlowLinkViewer(client, bytesPerSecond: 200_000, fences);
