@@ -14,8 +14,10 @@ namespace KvmPi.Vnc.Benchmarks.Capture;
 /// source's whole path (marker scan, repeat check, decode, copy kept for the repeat check, delivery). The
 /// difference is what capture adds beyond the decode (goal ≤ 1 ms). Two different desktop frames alternate, so
 /// every call decodes; <c>RepeatedFrame</c> shows what an unchanged (static-screen) frame costs. The <c>Yuyv</c> cases
-/// are an uncompressed 1080p capture (USB dongles' YUYV; CSI bridges' UYVY costs the same) into the server: two frames
-/// that differ in 16 rows (a line typed) alternating, and one frame again and again (a still screen).
+/// are an uncompressed 1080p capture (USB dongles' YUYV; CSI bridges' UYVY costs the same) into the server while a
+/// viewer watches (the server then needs every frame's pixels): two frames that differ in 16 rows (a line typed)
+/// alternating, one frame again and again (a still screen), two frames different throughout (video); and the video
+/// while nobody watches (<c>YuyvVideoUnwatched</c>: the frames are taken without pixels).
 /// </summary>
 [MemoryDiagnoser]
 public class CaptureDeliveryBenchmarks
@@ -28,10 +30,11 @@ public class CaptureDeliveryBenchmarks
     private readonly NullSink _sink = new();
     private KvmPi.Vnc.Server.Adapters.FramePublisher _publisher = null!;
     private bool _flip;
-    private byte[] _yuyvA = null!, _yuyvB = null!;
+    private byte[] _yuyvA = null!, _yuyvB = null!, _yuyvC = null!;
     private V4l2FrameSource _rawSource = null!;
     private V4l2PixFormat _yuyvFormat;
     private KvmPi.Vnc.Server.Adapters.FramePublisher _rawPublisher = null!;
+    private WatchedSink _watched = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -51,9 +54,12 @@ public class CaptureDeliveryBenchmarks
         new Random(1080).NextBytes(_yuyvA);
         _yuyvB = (byte[])_yuyvA.Clone();
         _yuyvB.AsSpan(500 * DesktopFrame.Width * 2, 16 * DesktopFrame.Width * 2).Fill(0x80);
+        _yuyvC = new byte[_yuyvA.Length];
+        new Random(1081).NextBytes(_yuyvC);
         _rawSource = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
         _rawPublisher = new KvmPi.Vnc.Server.Adapters.FramePublisher(new KvmPi.Vnc.Rfb.Server.RfbServer(new KvmPi.Vnc.Rfb.Server.RfbServerOptions
             { InitialWidth = DesktopFrame.Width, InitialHeight = DesktopFrame.Height }, new NoDesktop(), NullLoggerFactory.Instance));
+        _watched = new WatchedSink(_rawPublisher);
         _yuyvFormat = new V4l2PixFormat { PixelFormat = FourCc.Yuyv, Width = DesktopFrame.Width, Height = DesktopFrame.Height, BytesPerLine = DesktopFrame.Width * 2 };
     }
 
@@ -79,16 +85,31 @@ public class CaptureDeliveryBenchmarks
     public void RepeatedFrame() => _source.Deliver(_jpegA, _format, _k, _sink);
 
     [Benchmark]
-    public void YuyvTypingToPublished() => _rawSource.Deliver((_flip = !_flip) ? _yuyvA : _yuyvB, _yuyvFormat, _k, _rawPublisher);
+    public void YuyvTypingToPublished() => _rawSource.Deliver((_flip = !_flip) ? _yuyvA : _yuyvB, _yuyvFormat, _k, _watched);
 
     [Benchmark]
-    public void YuyvRepeatedToPublished() => _rawSource.Deliver(_yuyvA, _yuyvFormat, _k, _rawPublisher);
+    public void YuyvRepeatedToPublished() => _rawSource.Deliver(_yuyvA, _yuyvFormat, _k, _watched);
+
+    [Benchmark]
+    public void YuyvVideoToPublished() => _rawSource.Deliver((_flip = !_flip) ? _yuyvA : _yuyvC, _yuyvFormat, _k, _watched);
+
+    [Benchmark]
+    public void YuyvVideoUnwatched() => _rawSource.Deliver((_flip = !_flip) ? _yuyvA : _yuyvC, _yuyvFormat, _k, _rawPublisher);
 
     private sealed class NoDesktop : KvmPi.Vnc.Rfb.IRfbDesktop
     {
         public void KeyEvent(uint keysym, bool down) { }
         public void PointerEvent(int x, int y, byte buttonMask, int frameWidth, int frameHeight) { }
         public void ReleaseAllInput() { }
+    }
+
+    /// <summary>The server as it is while a viewer watches: it takes no frame without pixels.</summary>
+    private sealed class WatchedSink(IFrameSink server) : IFrameSink
+    {
+        public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride) => server.OnFrame(bgrx, width, height, stride);
+
+        public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, int changedTop, int changedBottom) =>
+            server.OnFrame(bgrx, width, height, stride, changedTop, changedBottom);
     }
 
     private sealed class NullSink : IFrameSink
