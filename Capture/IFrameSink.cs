@@ -41,4 +41,11 @@ public interface IFrameSink
     /// <param name="changedShare">How much of its coded data differs from the last frame given with pixels: 0..1.</param>
     /// <param name="quality">The JPEG quality (1..100) it was most likely written at; 0: unknown.</param>
     bool TryTakeJpegOnly(ReadOnlySpan<byte> jpeg, int width, int height, double changedShare, int quality) => false;
+
+    /// <summary>
+    /// Before an uncompressed frame (YUYV, UYVY, NV12) is converted: whether the sink takes it without pixels, needing
+    /// none now (nobody watches). When it does, the source converts nothing, and the next frame it gives the sink is
+    /// converted whole, since the sink's last pixels may differ from it anywhere.
+    /// </summary>
+    bool TryTakeWithoutPixels(int width, int height) => false;
 }

@@ -299,6 +299,14 @@ public sealed class V4l2FrameSource : IFrameSource, IDisposable
             _skipped.Count($"short {FourCc.ToText(format.PixelFormat)} frame: {frame.Length} bytes for {width}x{height}");
             return;
         }
+        if (sink.TryTakeWithoutPixels(width, height))
+        {
+            // Neither compared nor converted: the next frame given with pixels must be whole.
+            _rawFrame.Forget();
+            _decoder?.Reset();
+            NotePicture(width, height);
+            return;
+        }
         int bytes = width * height * 4;
         if (_bgrx.Length < bytes) _bgrx = GC.AllocateUninitializedArray<byte>(bytes);
         // An HDMI source's still screen comes as the same bytes again, a typed line changes a few rows: only those

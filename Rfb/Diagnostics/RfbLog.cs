@@ -89,7 +89,7 @@ internal static partial class RfbLog
     [LoggerMessage(82, LogLevel.Debug, "captured frames are decoded again ({Frames} went undecoded)")]
     public static partial void JpegOnlyStopped(ILogger logger, long frames);
 
-    [LoggerMessage(84, LogLevel.Debug, "nobody watches: captured frames go undecoded")]
+    [LoggerMessage(84, LogLevel.Debug, "nobody watches: captured frames go undecoded and unconverted")]
     public static partial void UnwatchedStarted(ILogger logger);
 
     [LoggerMessage(83, LogLevel.Warning, "{Remote}: no frame was decoded within {Milliseconds} ms (the capture stalled?); sending the last decoded picture, which may be older than the screen")]

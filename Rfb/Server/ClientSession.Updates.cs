@@ -156,7 +156,8 @@ internal sealed partial class ClientSession
     private bool MustWaitForPixelsLocked(FrameSnapshot held, Framebuffer framebuffer, Rect visible)
     {
         if (!held.SourceAhead || framebuffer != _framebuffer || _dirty.IsEmpty) return false;
-        bool takesImage = _server.Options.JpegPassThrough && TightJpegSettingsLocked() is { } settings
+        // An uncompressed frame taken without pixels (RfbServer.TryPublishWithoutPixels) left no image to send.
+        bool takesImage = held.SourceJpegLength > 0 && _server.Options.JpegPassThrough && TightJpegSettingsLocked() is { } settings
                           && TightUpdateWriter.PassThroughFits(settings, visible, framebuffer.Width, framebuffer.Height);
         return !takesImage;
     }

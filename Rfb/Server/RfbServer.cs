@@ -185,6 +185,32 @@ public sealed class RfbServer
         foreach (ClientSession session in sessions)
             if (!session.TakesJpegOnly(framebuffer, quality > 0 ? quality : AssumedSourceQuality)) return false;
 
+        TakeAhead(framebuffer, jpeg, sessions);
+        return true;
+    }
+
+    /// <summary>
+    /// Offers an uncompressed captured frame (YUYV, UYVY, NV12) before it is converted: with no viewer, nobody needs
+    /// its pixels, and it is taken without them, so a KVM nobody watches converts nothing. A viewer that connects
+    /// then waits for the next frame with pixels, which it brings by refusing the next such offer. Returns false when
+    /// the frame must be converted and published with <see cref="PublishFrame(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int)"/>
+    /// (then whole: the pixels are older than the screen). Single publisher.
+    /// </summary>
+    public bool TryPublishWithoutPixels(int width, int height)
+    {
+        Framebuffer framebuffer = _framebuffer;
+        ClientSession[] sessions = Volatile.Read(ref _sessions);
+        if (width != framebuffer.Width || height != framebuffer.Height || sessions.Length > 0) return false;
+        TakeAhead(framebuffer, ReadOnlySpan<byte>.Empty, sessions);
+        return true;
+    }
+
+    /// <summary>
+    /// A frame taken without its pixels: the picture moves on to <paramref name="jpeg"/> (empty: an uncompressed frame,
+    /// no image to send), the framebuffer's pixels lag it until the next frame published with pixels.
+    /// </summary>
+    private void TakeAhead(Framebuffer framebuffer, ReadOnlySpan<byte> jpeg, ClientSession[] sessions)
+    {
         framebuffer.SetSourceAhead(jpeg);
         _sourceAhead = true;
         if (sessions.Length == 0)
@@ -201,7 +227,6 @@ public sealed class RfbServer
         _changed.SetAll();
         foreach (ClientSession session in sessions)
             session.OnJpegOnlyFrame(framebuffer, _changed);
-        return true;
     }
 
     private bool AnySessionTakesCopyRect()

@@ -55,6 +55,14 @@ internal sealed class FramePublisher(RfbServer server) : IFrameSink, INoSignalSi
         return true;
     }
 
+    /// <summary>Nobody watches: the capture need not convert the frame.</summary>
+    public bool TryTakeWithoutPixels(int width, int height)
+    {
+        if (!server.TryPublishWithoutPixels(width, height)) return false;
+        _firstPicture.TrySetResult();
+        return true;
+    }
+
     public void OnNoSignal(string device, string reason)
     {
         int width = server.Width, height = server.Height;

@@ -31,6 +31,19 @@ internal sealed class RecordingFrameSink : IFrameSink
         return true;
     }
 
+    /// <summary>Whether the sink takes uncompressed frames without pixels (<see cref="IFrameSink.TryTakeWithoutPixels"/>).</summary>
+    public bool TakesWithoutPixels { get; set; }
+
+    /// <summary>Uncompressed frames taken without pixels.</summary>
+    public int TakenWithoutPixels { get; private set; }
+
+    public bool TryTakeWithoutPixels(int width, int height)
+    {
+        if (!TakesWithoutPixels) return false;
+        lock (_gate) TakenWithoutPixels++;
+        return true;
+    }
+
     public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride)
     {
         lock (_gate) FrameJpegs.Add([]);

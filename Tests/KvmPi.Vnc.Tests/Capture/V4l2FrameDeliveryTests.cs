@@ -200,6 +200,38 @@ public class V4l2FrameDeliveryTests
         Assert.Equal(Converted(layout, b, stride, w, h, other), sink.Frames[2].Bgrx);
     }
 
+    /// <summary>
+    /// Nobody watching: uncompressed frames the sink takes without pixels are neither converted nor delivered. The
+    /// next frame it wants pixels for comes whole, even when its bytes equal the last frame taken so (the sink's
+    /// pixels are older than that), and its picture is that frame's.
+    /// </summary>
+    [Fact]
+    public void UncompressedFramesTakenWithoutPixelsAreNotConvertedAndTheNextComesWhole()
+    {
+        const int w = 32, h = 24;
+        int stride = YuvConverter.MinimumStride(YuvLayout.Yuyv, w);
+        byte[] a = new byte[YuvConverter.RequiredBytes(YuvLayout.Yuyv, w, h, stride)];
+        new Random(11).NextBytes(a);
+        byte[] b = (byte[])a.Clone();
+        b[5 * stride + 7] ^= 0x55;
+        using var source = new V4l2FrameSource(new V4l2CaptureSettings("/dev/null"), NullLogger.Instance);
+        var sink = new RecordingFrameSink();
+        source.Deliver(a, Format(FourCc.Yuyv, w, h, stride), Bt709Limited, sink);
+
+        sink.TakesWithoutPixels = true;
+        source.Deliver(b, Format(FourCc.Yuyv, w, h, stride), Bt709Limited, sink);
+        source.Deliver(b, Format(FourCc.Yuyv, w, h, stride), Bt709Limited, sink);
+        Assert.Equal(2, sink.TakenWithoutPixels);
+        Assert.Single(sink.Frames);
+        Assert.Equal(3, source.Delivered);
+
+        sink.TakesWithoutPixels = false;
+        source.Deliver(b, Format(FourCc.Yuyv, w, h, stride), Bt709Limited, sink);
+        Assert.Equal(2, sink.Frames.Count);
+        Assert.Equal((0, h), (sink.Frames[1].ChangedTop, Math.Min(h, sink.Frames[1].ChangedBottom)));
+        Assert.Equal(Converted(YuvLayout.Yuyv, b, stride, w, h, Bt709Limited), sink.Frames[1].Bgrx);
+    }
+
     private static byte[] Converted(YuvLayout layout, byte[] frame, int stride, int w, int h, in YuvCoefficients k)
     {
         byte[] bgrx = new byte[w * h * 4];

@@ -377,6 +377,46 @@ public class JpegOnlyFrameTests
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>Uncompressed captures (RfbServer.TryPublishWithoutPixels): converted for nobody only while nobody watches.</summary>
+    [Fact]
+    public async Task UncompressedFramesAreTakenWithoutPixelsOnlyWhileNobodyWatches()
+    {
+        RfbServer server = NewServer(Grey());
+        Assert.True(server.TryPublishWithoutPixels(W, H));
+        Assert.False(server.TryPublishWithoutPixels(W * 2, H));   // a new size goes through PublishFrame
+
+        var (client, serving) = await ConnectRawAsync(server);
+        Assert.False(server.TryPublishWithoutPixels(W, H));
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// After uncompressed frames went unconverted, a viewer is shown the next converted frame, not the older pixels:
+    /// a Raw viewer, and a Tight JPEG one too, for which there is no capture's image to send instead.
+    /// </summary>
+    [Fact]
+    public async Task AViewerAfterFramesWentUnconvertedIsShownTheNextConvertedFrame()
+    {
+        byte[] red = TestJpegEncoder.SolidBgrx(W, H, 200, 30, 30);
+        RfbServer server = NewServer(Grey(), pixelWait: TimeSpan.FromHours(1));
+        Assert.True(server.TryPublishWithoutPixels(W, H));
+
+        var (client, serving) = await ConnectRawAsync(server);
+        var (_, tight, tightClient, tightServing) = await ConnectAsync(server, 7, -24);   // Tight, quality level 8
+        await tight.RequestAsync(incremental: false);
+        Task<List<TightRect>> tightUpdate = tight.ReadUpdateAsync();
+        await Task.Delay(300);   // time enough to send the grey pixels, were they sent
+        Assert.False(tightUpdate.IsCompleted, "the Tight viewer was sent the older pixels");
+        server.PublishFrame(red, W, H, W * 4);
+        AssertShows(await RawUpdateReader.ReadAsync(client), 30, 30, 200);
+        Assert.Equal(W * H, (await tightUpdate).Sum(r => r.Width * r.Height));
+
+        client.Dispose();
+        tightClient.Dispose();
+        await Task.WhenAll(serving, tightServing).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>Every pixel of the update's rectangles, which together cover the frame, is (b, g, r).</summary>
     private static void AssertShows(List<RawRect> rects, byte b, byte g, byte r)
     {
