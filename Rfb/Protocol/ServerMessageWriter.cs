@@ -23,6 +23,15 @@ public static class ServerMessageWriter
         output.Advance(UpdateHeaderLength);
     }
 
+    /// <summary>
+    /// rfbproto "LastRect pseudo-encoding": an update whose header gave 0xFFFF rectangles ends with this one (no
+    /// payload), so the server can send rectangles before it knows how many there will be.
+    /// </summary>
+    public const int UnknownRectangleCount = 0xFFFF;
+
+    public static void WriteLastRect(IBufferWriter<byte> output) =>
+        WriteRectHeader(output, new Rect(0, 0, 0, 0), EncodingType.LastRect);
+
     public static void WriteRectHeader(IBufferWriter<byte> output, Rect rect, EncodingType encoding)
     {
         Span<byte> h = output.GetSpan(RectHeaderLength);

@@ -212,6 +212,7 @@ internal sealed partial class ClientSession
         using var pixelTimer = new Timer(static signal => ((AsyncSignal)signal!).Set(), _updateSignal, Timeout.Infinite, Timeout.Infinite);
         long fenceTimeoutMicros = (long)_server.Options.WriteTimeout.TotalMicroseconds;
         _scratch = ArrayPool<uint>.Shared.Rent(MaxPiecePixels);
+        _stream = new UpdateStream(writeTimeout, linked.Token, stop);
         try
         {
             while (!_closing)
@@ -224,7 +225,7 @@ internal sealed partial class ClientSession
                 UpdateKind kind = PrepareUpdate(out bool wroteControl, out bool ping, out long? waitingSince,
                     out int newWidth, out int newHeight, out Framebuffer framebuffer, out PixelTranslator translator,
                     out EncodingType encoding, out FrameSnapshot? held);
-                long before = 0, after = 0;
+                long after = 0;
                 if (_pixelWaitWake > 0)
                 {
                     pixelTimer.Change(_pixelWaitWake, Timeout.Infinite);
@@ -245,6 +246,7 @@ internal sealed partial class ClientSession
                     }
                     if (kind == UpdateKind.None && !wroteControl) continue;
                     ping &= kind != UpdateKind.None;
+                    _stream.Begin(ping);
                     // Woken on the publisher's thread (OnJpegOnlyFrame): anything that encodes goes to the thread pool.
                     if (AsyncSignal.RunningInline && !IsImageOnly(kind, framebuffer, encoding)) await Task.Yield();
 
@@ -252,55 +254,41 @@ internal sealed partial class ClientSession
                     // with nothing of this update ahead of it, the second when the whole update has been processed.
                     if (kind != UpdateKind.None)
                     {
-                        if (ping) before = WritePing(flushed);
+                        if (ping) _stream.PingBefore = WritePing(flushed);
                         try
                         {
-                            WriteUpdate(kind, newWidth, newHeight, held, translator, encoding);
+                            await WriteUpdateAsync(kind, newWidth, newHeight, held, translator, encoding).ConfigureAwait(false);
                         }
                         finally
                         {
                             lock (_lock) ClearInFlightLocked(framebuffer, held?.FrameNumber ?? -1);
                             _movesToSend.Clear();
                         }
-                        if (ping) after = WritePing(flushed);
+                        if (ping) after = WritePing(flushed + _stream.FlushedBytes);
                     }
                 }
                 finally
                 {
                     held?.Release();
                 }
-                long written = flushed + _output.UnflushedBytes;
+                long written = flushed + _stream.FlushedBytes + _output.UnflushedBytes;
                 lock (_lock)
                 {
                     _bytesWritten = written;
                     if (ping)
                     {
                         long now = NowMicros();
-                        _congestion.SentPing(before, now);
+                        if (_stream.StartedAt == 0) _congestion.SentPing(_stream.PingBefore, now);   // else sent with its first part
                         _congestion.SentPing(after, now);
                     }
                     else if (kind != UpdateKind.None && !_continuousUpdates)
                     {
-                        _requestPaced.SentUpdate(written - flushed, NowMicros());
+                        // On the link from its first part on, if it went in parts (StreamChunkBytes).
+                        _requestPaced.SentUpdate(written - flushed, _stream.StartedAt != 0 ? _stream.StartedAt : NowMicros());
                     }
                 }
 
-                writeTimeout.CancelAfter(_server.Options.WriteTimeout);
-                try
-                {
-                    await _output.FlushAsync(linked.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (writeTimeout.IsCancellationRequested && !stop.IsCancellationRequested)
-                {
-                    await StopNotReadingAsync(stop).ConfigureAwait(false);
-                    return;
-                }
-                // The timer fired as the flush completed: the token is spent, and the viewer was that slow anyway.
-                if (!writeTimeout.TryReset())
-                {
-                    await StopNotReadingAsync(stop).ConfigureAwait(false);
-                    return;
-                }
+                if (!await FlushOrStopAsync(_stream).ConfigureAwait(false)) return;
                 if (kind == UpdateKind.SizeReply) _updateSignal.Set();   // pixels may be due too: look again
             }
         }
@@ -321,6 +309,86 @@ internal sealed partial class ClientSession
             ArrayPool<uint>.Shared.Return(_scratch);
             _scratch = [];
         }
+    }
+
+    /// <summary>
+    /// An update larger than this goes to the viewer in parts as it is encoded, so the viewer decodes the first
+    /// rectangles while the server encodes the next (and, on a real link, while they cross it): a lossless 1080p
+    /// update is ~1 MB and tens of milliseconds of encoding.
+    /// </summary>
+    internal const int StreamChunkBytes = 64 * 1024;
+
+    /// <summary>The update loop's flush state: its write timeout, and the update being written (update loop only).</summary>
+    private sealed class UpdateStream(CancellationTokenSource writeTimeout, CancellationToken token, CancellationTokenSource stop)
+    {
+        public CancellationTokenSource WriteTimeout { get; } = writeTimeout;
+        public CancellationToken Token { get; } = token;
+        public CancellationTokenSource Stop { get; } = stop;
+        /// <summary>Whether the update is between two pings.</summary>
+        public bool Ping { get; private set; }
+        /// <summary>Position of the ping written before the update.</summary>
+        public long PingBefore { get; set; }
+        /// <summary>Bytes of this update flushed in parts so far.</summary>
+        public long FlushedBytes { get; set; }
+        /// <summary>When its first part was flushed (monotonic microseconds); 0: not in parts.</summary>
+        public long StartedAt { get; set; }
+
+        public void Begin(bool ping)
+        {
+            Ping = ping;
+            PingBefore = FlushedBytes = StartedAt = 0;
+        }
+    }
+
+    private UpdateStream _stream = null!;   // made when the update loop starts
+
+    /// <summary>Bytes written since the update began, flushed in parts or not.</summary>
+    private long UpdatePosition => _stream.FlushedBytes + _output.UnflushedBytes;
+
+    /// <summary>
+    /// Update loop, mid-update: flushes what is written when it reaches <see cref="StreamChunkBytes"/>. The first part
+    /// starts the update's time on the link: the ping before it is sent now, as its answer may come before the rest
+    /// is written. A viewer that stops reading ends the session here as at the update's end.
+    /// </summary>
+    private async ValueTask FlushPartAsync()
+    {
+        UpdateStream stream = _stream;
+        long pending = _output.UnflushedBytes;
+        if (pending < StreamChunkBytes) return;
+        if (stream.StartedAt == 0)
+        {
+            long now = NowMicros();
+            stream.StartedAt = now;
+            if (stream.Ping) lock (_lock) _congestion.SentPing(stream.PingBefore, now);
+        }
+        if (!await FlushOrStopAsync(stream).ConfigureAwait(false))
+            throw new OperationCanceledException("the viewer stopped reading updates", stream.Stop.Token);
+        stream.FlushedBytes += pending;
+    }
+
+    /// <summary>
+    /// Flushes the output within the write timeout. False when the viewer did not read it in time: the session is
+    /// then stopping ("not reading updates").
+    /// </summary>
+    private async ValueTask<bool> FlushOrStopAsync(UpdateStream stream)
+    {
+        stream.WriteTimeout.CancelAfter(_server.Options.WriteTimeout);
+        try
+        {
+            await _output.FlushAsync(stream.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stream.WriteTimeout.IsCancellationRequested && !stream.Stop.IsCancellationRequested)
+        {
+            await StopNotReadingAsync(stream.Stop).ConfigureAwait(false);
+            return false;
+        }
+        // The timer fired as the flush completed: the token is spent, and the viewer was that slow anyway.
+        if (!stream.WriteTimeout.TryReset())
+        {
+            await StopNotReadingAsync(stream.Stop).ConfigureAwait(false);
+            return false;
+        }
+        return true;
     }
 
     /// <summary>Moves the staged rectangles of an update to the output, in pieces the pipe's segments take whole.</summary>
@@ -616,7 +684,7 @@ internal sealed partial class ClientSession
         return framebuffer;
     }
 
-    private void WriteUpdate(UpdateKind update, int width, int height, FrameSnapshot? held, PixelTranslator translator, EncodingType encoding)
+    private async ValueTask WriteUpdateAsync(UpdateKind update, int width, int height, FrameSnapshot? held, PixelTranslator translator, EncodingType encoding)
     {
         switch (update)
         {
@@ -640,7 +708,7 @@ internal sealed partial class ClientSession
 
         if (IsTight(encoding))
         {
-            WriteTightUpdate(frame, translator, encoding);
+            await WriteTightUpdateAsync(frame, translator, encoding).ConfigureAwait(false);
             return;
         }
 
@@ -669,7 +737,7 @@ internal sealed partial class ClientSession
         for (int p = 0; p < _pieces.Count; p++)
         {
             Rect piece = _pieces[p];
-            if (p == firstRefreshPiece) refreshStart = _output.UnflushedBytes;
+            if (p == firstRefreshPiece) refreshStart = UpdatePosition;
             ServerMessageWriter.WriteRectHeader(_output, piece, encoder.Encoding);
             if (shared is null)
             {
@@ -681,8 +749,9 @@ internal sealed partial class ClientSession
             {
                 WriteSharedPiece(shared, kind, encoder, frame, piece, translator);
             }
+            await FlushPartAsync().ConfigureAwait(false);
         }
-        if (refreshPieces > 0) NoteRefreshCost(_output.UnflushedBytes - refreshStart, Rect.TotalArea(_refreshRects));
+        if (refreshPieces > 0) NoteRefreshCost(UpdatePosition - refreshStart, Rect.TotalArea(_refreshRects));
     }
 
     /// <summary>
@@ -724,10 +793,17 @@ internal sealed partial class ClientSession
     private static bool IsTight(EncodingType encoding) => encoding is EncodingType.Tight or EncodingType.TightPng;
 
     /// <summary>
-    /// A Tight update: the dirty rectangles (or the capture's own JPEG when that covers them), then the lossless
-    /// refresh of still lossy areas. Rectangles are staged first because the header carries their count.
+    /// Updates of at least this many pixels go to viewers that list LastRect as they are encoded (<see cref="StreamChunkBytes"/>);
+    /// smaller ones are staged and carry their rectangle count, as before, and are the same bytes as without LastRect.
     /// </summary>
-    private void WriteTightUpdate(FrameSnapshot frame, PixelTranslator translator, EncodingType encoding)
+    internal const long StreamMinArea = 16 * Framebuffer.TileSize * Framebuffer.TileSize;
+
+    /// <summary>
+    /// A Tight update: the dirty rectangles (or the capture's own JPEG when that covers them), then the lossless
+    /// refresh of still lossy areas. Rectangles are staged first because the header carries their count, unless the
+    /// viewer lists LastRect and the update is large: it then goes as it is encoded (<see cref="WriteTightStreamedAsync"/>).
+    /// </summary>
+    private async ValueTask WriteTightUpdateAsync(FrameSnapshot frame, PixelTranslator translator, EncodingType encoding)
     {
         ClientCapabilities caps;
         int clientWidth, clientHeight;
@@ -755,6 +831,11 @@ internal sealed partial class ClientSession
         bool ahead = false;
         SourceImage? image = _rects.Count > 0 && _server.Options.JpegPassThrough
             ? writer.TryTakePassThrough(frame, dirtyArea, visible, settings, out ahead) : null;
+        if (image is null && caps.LastRect && dirtyArea + Rect.TotalArea(_refreshRects) >= StreamMinArea)
+        {
+            await WriteTightStreamedAsync(writer, frame, translator, settings, lossy).ConfigureAwait(false);
+            return;
+        }
         try
         {
             int count;
@@ -789,6 +870,50 @@ internal sealed partial class ClientSession
 
         _hasLossy = !lossy.IsEmpty;
         StartRefreshTimerIfLossy();
+    }
+
+    /// <summary>
+    /// A Tight update as it is encoded, band by band, flushed in parts of <see cref="StreamChunkBytes"/>: the header
+    /// says the count is unknown and a LastRect ends it (rfbproto "LastRect pseudo-encoding"), so the viewer decodes the
+    /// first rectangles while the next are encoded.
+    /// </summary>
+    private async ValueTask WriteTightStreamedAsync(TightUpdateWriter writer, FrameSnapshot frame, PixelTranslator translator,
+        TightSettings settings, TileSet lossy)
+    {
+        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, ServerMessageWriter.UnknownRectangleCount);
+        if (_ledToSend is LockKeys led)
+            ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
+        WriteMoves();
+        await WriteTightBandsAsync(writer, frame, translator, settings, _rects, lossless: false, lossy).ConfigureAwait(false);
+        if (_refreshRects.Count > 0)
+        {
+            long start = UpdatePosition;
+            await WriteTightBandsAsync(writer, frame, translator, settings, _refreshRects, lossless: true, lossy).ConfigureAwait(false);
+            NoteRefreshCost(UpdatePosition - start, Rect.TotalArea(_refreshRects));
+        }
+        ServerMessageWriter.WriteLastRect(_output);
+        if (writer.JpegFailure is { } failure && !_jpegFailureLogged)
+        {
+            _jpegFailureLogged = true;
+            RfbLog.JpegUnavailable(_logger, _remote, failure);
+        }
+        _hasLossy = !lossy.IsEmpty;
+        StartRefreshTimerIfLossy();
+    }
+
+    private async ValueTask WriteTightBandsAsync(TightUpdateWriter writer, FrameSnapshot frame, PixelTranslator translator,
+        TightSettings settings, List<Rect> rects, bool lossless, TileSet lossy)
+    {
+        writer.BeginWrite(rects, settings, lossless);
+        try
+        {
+            while (writer.WriteNext(frame, translator, lossy, _output, out _))
+                await FlushPartAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            writer.EndWrite(frame);
+        }
     }
 
     /// <summary>The lossless refresh of a Tight update, staged after its other rectangles; notes what it cost.</summary>

@@ -52,6 +52,13 @@ internal sealed class TightUpdateWriter : IDisposable
     private readonly List<Rect> _next = [];
     private bool _jpegFailed;
 
+    // The write under way (BeginWrite..EndWrite): its rectangles, and the next band's place in them.
+    private static readonly List<Rect> NoRects = [];
+    private List<Rect> _writeRects = NoRects;
+    private int _writeRect, _writeX, _writeY;
+    private bool _writeJpeg, _writeLossless;
+    private TightSettings _writeSettings;
+
     /// <summary>
     /// A photographic run of at most this many pixels (two tiles) goes losslessly instead of as JPEG when that
     /// costs at most 3× the JPEG: a JPEG area is sent again losslessly once it stops changing, so for a run that
@@ -102,30 +109,73 @@ internal sealed class TightUpdateWriter : IDisposable
     public int Write(FrameSnapshot frame, List<Rect> rects, PixelTranslator translator, TightSettings settings,
         bool lossless, TileSet lossy, IBufferWriter<byte> output)
     {
+        BeginWrite(rects, settings, lossless);
+        int count = 0;
+        bool more;
+        do
+        {
+            more = WriteNext(frame, translator, lossy, output, out int written);
+            count += written;
+        }
+        while (more);
+        EndWrite(frame);
+        return count;
+    }
+
+    /// <summary>
+    /// <see cref="Write"/> a band at a time, for a caller that sends the rectangles as they come (a LastRect update):
+    /// this, then <see cref="WriteNext"/> until it returns false, then <see cref="EndWrite"/>. The list must not change
+    /// meanwhile.
+    /// </summary>
+    public void BeginWrite(List<Rect> rects, TightSettings settings, bool lossless)
+    {
         _encoder.CompressLevel = settings.CompressLevel;
         _encoder.SmallUpdate = Rect.TotalArea(rects) <= TightEncoder.MaxArea;
-        bool jpeg = settings.AllowsJpeg && !lossless && !_jpegFailed && _encoder.CanCompressJpeg;
+        _writeJpeg = settings.AllowsJpeg && !lossless && !_jpegFailed && _encoder.CanCompressJpeg;
+        _writeLossless = lossless;
+        _writeSettings = settings;
+        _writeRects = rects;
+        _writeRect = -1;
+        NextWriteRect();
         if (!lossless) _updates++;
-        int count = 0;
-        foreach (Rect rect in rects)
-        {
-            for (int x = rect.X; x < rect.Right; x += BandWidth)
-            {
-                int w = Math.Min(BandWidth, rect.Right - x);
-                for (int y = rect.Y; y < rect.Bottom; y += T)
-                {
-                    var band = new Rect(x, y, w, Math.Min(T, rect.Bottom - y));
-                    count += WriteBand(frame, band, translator, settings, jpeg, lossy, output);
-                }
+    }
 
-                count += FlushOpen(frame, translator, settings, lossy, output, _open);
-                _open.Clear();
-            }
-        }
+    /// <summary>
+    /// Writes the next band (64 rows, at most 2048 wide) of the rectangles begun with <see cref="BeginWrite"/>, and the
+    /// photographic runs it ends; <paramref name="written"/>: how many rectangles. False once nothing is left.
+    /// </summary>
+    public bool WriteNext(FrameSnapshot frame, PixelTranslator translator, TileSet lossy, IBufferWriter<byte> output, out int written)
+    {
+        written = 0;
+        if (_writeRect >= _writeRects.Count) return false;
+        Rect rect = _writeRects[_writeRect];
+        var band = new Rect(_writeX, _writeY, Math.Min(BandWidth, rect.Right - _writeX), Math.Min(T, rect.Bottom - _writeY));
+        written += WriteBand(frame, band, translator, _writeSettings, _writeJpeg, lossy, output);
+        _writeY += T;
+        if (_writeY < rect.Bottom) return true;
 
-        if (!lossless)
-            foreach (Rect rect in rects) MarkChanged(frame, rect);
-        return count;
+        // The end of a column of bands: photographic runs grow no further.
+        written += FlushOpen(frame, translator, _writeSettings, lossy, output, _open);
+        _open.Clear();
+        _writeY = rect.Y;
+        _writeX += BandWidth;
+        if (_writeX >= rect.Right) NextWriteRect();
+        return _writeRect < _writeRects.Count;
+    }
+
+    /// <summary>Ends what <see cref="BeginWrite"/> began: the tiles written count as changed in this update.</summary>
+    public void EndWrite(FrameSnapshot frame)
+    {
+        if (!_writeLossless)
+            foreach (Rect rect in _writeRects) MarkChanged(frame, rect);
+        _writeRects = NoRects;
+    }
+
+    private void NextWriteRect()
+    {
+        do _writeRect++;
+        while (_writeRect < _writeRects.Count && _writeRects[_writeRect].IsEmpty);
+        if (_writeRect < _writeRects.Count) (_writeX, _writeY) = (_writeRects[_writeRect].X, _writeRects[_writeRect].Y);
     }
 
     /// <summary>Whether no tile of <paramref name="rect"/> changed in the <see cref="StillUpdates"/> updates before this one.</summary>

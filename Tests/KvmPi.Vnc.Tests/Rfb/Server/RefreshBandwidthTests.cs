@@ -73,7 +73,7 @@ public class RefreshBandwidthTests
                     int x = BinaryPrimitives.ReadUInt16BigEndian(r), y = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(2));
                     int w = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(4)), h = BinaryPrimitives.ReadUInt16BigEndian(r.AsSpan(6));
                     Assert.Equal(7, BinaryPrimitives.ReadInt32BigEndian(r.AsSpan(8)));
-                    byte[] payload = await ReadTightPayload(w, h);
+                    byte[] payload = await TightRectReader.ReadPayloadAsync(Read, w, h);
                     uint[] px = _decoder.Decode(payload, w, h, PixelFormat.Bgrx32, out int consumed);
                     Assert.Equal(payload.Length, consumed);
                     for (int row = 0; row < h; row++) px.AsSpan(row * w, w).CopyTo(Canvas.AsSpan((y + row) * W + x, w));
@@ -88,48 +88,6 @@ public class RefreshBandwidthTests
                 }
                 return (kinds, area);
             }
-        }
-
-        /// <summary>One rectangle's Tight data, read as rfbproto lays it out (24-bit TPIXELs), for the decoder.</summary>
-        private async Task<byte[]> ReadTightPayload(int w, int h)
-        {
-            var payload = new List<byte>();
-            async Task<byte[]> Take(int n)
-            {
-                byte[] b = await Read(n);
-                payload.AddRange(b);
-                return b;
-            }
-            async Task TakeCompact()
-            {
-                int length = 0;
-                for (int shift = 0; shift < 21; shift += 7)
-                {
-                    byte b = (await Take(1))[0];
-                    length |= (b & 0x7F) << shift;
-                    if ((b & 0x80) == 0 || shift == 14) break;
-                }
-                await Take(length);
-            }
-
-            byte control = (await Take(1))[0];
-            switch (control >> 4)
-            {
-                case 8: await Take(3); break;                 // fill
-                case 9: await TakeCompact(); break;           // JPEG
-                default:                                      // basic
-                    int size = w * h * 3;
-                    if ((control & 0x40) != 0 && (await Take(1))[0] == 1)
-                    {
-                        int colours = (await Take(1))[0] + 1;
-                        await Take(colours * 3);
-                        size = colours == 2 ? (w + 7) / 8 * h : w * h;
-                    }
-                    if (size < 12) await Take(size);
-                    else await TakeCompact();
-                    break;
-            }
-            return [.. payload];
         }
 
         private async Task<byte[]> Read(int n)
