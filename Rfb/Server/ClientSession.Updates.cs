@@ -931,7 +931,8 @@ internal sealed partial class ClientSession
     /// <summary>
     /// How many still lossy tiles the next update may refresh: what the link carries in <see cref="RefreshLinkTime"/>
     /// at the bandwidth the fences measured (or, for a viewer without fences, its requests), at least one tile;
-    /// everything while nothing is measured; none while a viewer without fences has not answered the last update.
+    /// while nothing is measured, everything for a viewer with fences and an eighth for one without; none while a
+    /// viewer without fences has not answered the last update.
     /// </summary>
     private int RefreshTileBudgetLocked()
     {
