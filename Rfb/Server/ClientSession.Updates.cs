@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using KvmPi.Vnc.Rfb.Diagnostics;
 using KvmPi.Vnc.Rfb.Encoding;
 using KvmPi.Vnc.Rfb.Encoding.Jpeg;
@@ -316,6 +317,10 @@ internal sealed partial class ClientSession
     /// rectangles while the server encodes the next (and, on a real link, while they cross it): a lossless 1080p
     /// update is ~1 MB and tens of milliseconds of encoding.
     /// </summary>
+    /// <remarks>
+    /// The methods that write an update are async for these flushes. They complete synchronously while the socket
+    /// takes the bytes, and suspend on a slow link; their state machines are pooled, so they allocate nothing per update.
+    /// </remarks>
     internal const int StreamChunkBytes = 64 * 1024;
 
     /// <summary>The update loop's flush state: its write timeout, and the update being written (update loop only).</summary>
@@ -350,6 +355,7 @@ internal sealed partial class ClientSession
     /// starts the update's time on the link: the ping before it is sent now, as its answer may come before the rest
     /// is written. A viewer that stops reading ends the session here as at the update's end.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushPartAsync()
     {
         UpdateStream stream = _stream;
@@ -370,6 +376,7 @@ internal sealed partial class ClientSession
     /// Flushes the output within the write timeout. False when the viewer did not read it in time: the session is
     /// then stopping ("not reading updates").
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FlushOrStopAsync(UpdateStream stream)
     {
         stream.WriteTimeout.CancelAfter(_server.Options.WriteTimeout);
@@ -684,6 +691,7 @@ internal sealed partial class ClientSession
         return framebuffer;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteUpdateAsync(UpdateKind update, int width, int height, FrameSnapshot? held, PixelTranslator translator, EncodingType encoding)
     {
         switch (update)
@@ -803,6 +811,7 @@ internal sealed partial class ClientSession
     /// refresh of still lossy areas. Rectangles are staged first because the header carries their count, unless the
     /// viewer lists LastRect and the update is large: it then goes as it is encoded (<see cref="WriteTightStreamedAsync"/>).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteTightUpdateAsync(FrameSnapshot frame, PixelTranslator translator, EncodingType encoding)
     {
         ClientCapabilities caps;
@@ -877,6 +886,7 @@ internal sealed partial class ClientSession
     /// says the count is unknown and a LastRect ends it (rfbproto "LastRect pseudo-encoding"), so the viewer decodes the
     /// first rectangles while the next are encoded.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteTightStreamedAsync(TightUpdateWriter writer, FrameSnapshot frame, PixelTranslator translator,
         TightSettings settings, TileSet lossy)
     {
@@ -901,6 +911,7 @@ internal sealed partial class ClientSession
         StartRefreshTimerIfLossy();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteTightBandsAsync(TightUpdateWriter writer, FrameSnapshot frame, PixelTranslator translator,
         TightSettings settings, List<Rect> rects, bool lossless, TileSet lossy)
     {
