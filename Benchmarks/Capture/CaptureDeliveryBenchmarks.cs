@@ -34,7 +34,7 @@ public class CaptureDeliveryBenchmarks
     private V4l2FrameSource _rawSource = null!;
     private V4l2PixFormat _yuyvFormat;
     private KvmPi.Vnc.Server.Adapters.FramePublisher _rawPublisher = null!;
-    private WatchedSink _watched = null!;
+    private WatchedSink _watched = null!, _watchedJpeg = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -48,6 +48,7 @@ public class CaptureDeliveryBenchmarks
         var server = new KvmPi.Vnc.Rfb.Server.RfbServer(new KvmPi.Vnc.Rfb.Server.RfbServerOptions
             { InitialWidth = DesktopFrame.Width, InitialHeight = DesktopFrame.Height }, new NoDesktop(), NullLoggerFactory.Instance);
         _publisher = new KvmPi.Vnc.Server.Adapters.FramePublisher(server);
+        _watchedJpeg = new WatchedSink(_publisher);
         _format = new V4l2PixFormat { PixelFormat = FourCc.Mjpeg, Width = DesktopFrame.Width, Height = DesktopFrame.Height };
 
         _yuyvA = new byte[DesktopFrame.Width * 2 * DesktopFrame.Height];
@@ -77,9 +78,15 @@ public class CaptureDeliveryBenchmarks
     [Benchmark]
     public void CaptureToDelivered() => _source.Deliver((_flip = !_flip) ? _jpegA : _jpegB, _format, _k, _sink);
 
-    /// <summary>All the way into the RFB server's shared framebuffer (tile change detection included).</summary>
+    /// <summary>
+    /// All the way into the RFB server's shared framebuffer (tile change detection included), as while a viewer
+    /// watches: nobody watching, the server takes frames undecoded (<c>CaptureUnwatched</c>).
+    /// </summary>
     [Benchmark]
-    public void CaptureToPublished() => _source.Deliver((_flip = !_flip) ? _jpegA : _jpegB, _format, _k, _publisher);
+    public void CaptureToPublished() => _source.Deliver((_flip = !_flip) ? _jpegA : _jpegB, _format, _k, _watchedJpeg);
+
+    [Benchmark]
+    public void CaptureUnwatched() => _source.Deliver((_flip = !_flip) ? _jpegA : _jpegB, _format, _k, _publisher);
 
     [Benchmark]
     public void RepeatedFrame() => _source.Deliver(_jpegA, _format, _k, _sink);
@@ -110,6 +117,10 @@ public class CaptureDeliveryBenchmarks
 
         public void OnFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, int changedTop, int changedBottom) =>
             server.OnFrame(bgrx, width, height, stride, changedTop, changedBottom);
+
+        public void OnJpegFrame(ReadOnlySpan<byte> bgrx, int width, int height, int stride, ReadOnlySpan<byte> jpeg,
+            int changedTop, int changedBottom) =>
+            server.OnJpegFrame(bgrx, width, height, stride, jpeg, changedTop, changedBottom);
     }
 
     private sealed class NullSink : IFrameSink
