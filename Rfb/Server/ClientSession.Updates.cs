@@ -116,7 +116,7 @@ internal sealed partial class ClientSession
     /// </summary>
     private bool IsImageOnly(UpdateKind kind, Framebuffer framebuffer, EncodingType encoding) =>
         kind != UpdateKind.Data || (IsTight(encoding) && _server.Options.JpegPassThrough && framebuffer.SourceAhead
-                                    && _refreshRects.Count == 0 && _movesToSend.Count == 0);
+                                    && framebuffer.SourceJpegLength > 0 && _refreshRects.Count == 0 && _movesToSend.Count == 0);
 
     /// <summary>
     /// Publisher thread: whether this viewer can be sent the capture's JPEG as it is instead of the pixels of the
@@ -736,10 +736,7 @@ internal sealed partial class ClientSession
         SharedPayloadKind kind = encoder.Encoding == EncodingType.Hextile ? SharedPayloadKind.Hextile : SharedPayloadKind.Raw;
         if (encoder.Encoding is not (EncodingType.Raw or EncodingType.Hextile)) shared = null;   // zlib state: per viewer
         if (frame.Owner != _server.Framebuffer) shared = null;   // this viewer's own resize notice
-        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, _pieces.Count + _movesToSend.Count + (_ledToSend is null ? 0 : 1));
-        if (_ledToSend is LockKeys led)
-            ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
-        WriteMoves();
+        WriteUpdateStart(_pieces.Count);
         int firstRefreshPiece = _pieces.Count - refreshPieces;
         long refreshStart = 0;
         for (int p = 0; p < _pieces.Count; p++)
@@ -859,16 +856,7 @@ internal sealed partial class ClientSession
                 count = writer.Write(frame, _rects, translator, settings, lossless: false, lossy, _staging)
                         + WriteTightRefresh(writer, frame, translator, settings, lossy);
             }
-            if (writer.JpegFailure is { } failure && !_jpegFailureLogged)
-            {
-                _jpegFailureLogged = true;
-                RfbLog.JpegUnavailable(_logger, _remote, failure);
-            }
-
-            ServerMessageWriter.WriteFramebufferUpdateHeader(_output, count + _movesToSend.Count + (_ledToSend is null ? 0 : 1));
-            if (_ledToSend is LockKeys led)
-                ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
-            WriteMoves();
+            WriteUpdateStart(count);
             if (image is not null) writer.WritePassThrough(image, frame, _output);
         }
         finally
@@ -876,9 +864,7 @@ internal sealed partial class ClientSession
             image?.Release();
         }
         WriteStaged();
-
-        _hasLossy = !lossy.IsEmpty;
-        StartRefreshTimerIfLossy();
+        EndTightUpdate(writer, lossy);
     }
 
     /// <summary>
@@ -890,10 +876,7 @@ internal sealed partial class ClientSession
     private async ValueTask WriteTightStreamedAsync(TightUpdateWriter writer, FrameSnapshot frame, PixelTranslator translator,
         TightSettings settings, TileSet lossy)
     {
-        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, ServerMessageWriter.UnknownRectangleCount);
-        if (_ledToSend is LockKeys led)
-            ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
-        WriteMoves();
+        WriteUpdateStart(ServerMessageWriter.UnknownRectangleCount);
         await WriteTightBandsAsync(writer, frame, translator, settings, _rects, lossless: false, lossy).ConfigureAwait(false);
         if (_refreshRects.Count > 0)
         {
@@ -902,6 +885,25 @@ internal sealed partial class ClientSession
             NoteRefreshCost(UpdatePosition - start, Rect.TotalArea(_refreshRects));
         }
         ServerMessageWriter.WriteLastRect(_output);
+        EndTightUpdate(writer, lossy);
+    }
+
+    /// <summary>
+    /// The start of a pixel update: its header, which counts the LED state and the CopyRects too (unless it is
+    /// <see cref="ServerMessageWriter.UnknownRectangleCount"/>: a LastRect ends the update), then those.
+    /// </summary>
+    private void WriteUpdateStart(int rectangles)
+    {
+        ServerMessageWriter.WriteFramebufferUpdateHeader(_output, rectangles == ServerMessageWriter.UnknownRectangleCount
+            ? rectangles : rectangles + _movesToSend.Count + (_ledToSend is null ? 0 : 1));
+        if (_ledToSend is LockKeys led)
+            ServerMessageWriter.WriteLedState(_output, _ledEncoding, led);
+        WriteMoves();
+    }
+
+    /// <summary>The end of a Tight update: a JPEG failure is logged once, and lossy tiles start the refresh timer.</summary>
+    private void EndTightUpdate(TightUpdateWriter writer, TileSet lossy)
+    {
         if (writer.JpegFailure is { } failure && !_jpegFailureLogged)
         {
             _jpegFailureLogged = true;
