@@ -81,20 +81,30 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
     public long SkippedFrames { get { lock (_gate) return _skipped.Total; } }
 
     /// <summary>
-    /// Delivers the current frame at once, then one frame per tick of 1/fps until cancelled, looping at the end of
-    /// the file. Returns (without throwing) when <paramref name="cancellationToken"/> is cancelled.
+    /// Delivers the current frame at once, then one frame every 1/fps until cancelled, looping at the end of the
+    /// file. Completes (without throwing) when <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     /// <remarks>
-    /// A <see cref="PeriodicTimer"/> ticks on a fixed schedule, so a slow sink delays a frame but never shifts the
-    /// ones after it (no drift); missed ticks are not made up in a burst. One run at a time.
+    /// Frames come from a thread of the source's own, as a capture device's do (<c>V4l2FrameSource</c>): the
+    /// thread sleeps until each frame is due and delivers it itself. A timer would wake the runtime's timer thread,
+    /// which hands every frame to the thread pool: two more thread switches a frame, which on the development VM cost
+    /// more CPU than the server spends on a small update (see docs/performance.md, "Thread switches a frame").
+    /// Frames are due on a fixed schedule, so a slow sink delays a frame but never shifts the ones after it (no
+    /// drift); missed frames are not made up in a burst. One run at a time.
     /// </remarks>
     /// <exception cref="FrameSourceException">The file became unreadable.</exception>
-    public async Task RunAsync(IFrameSink sink, CancellationToken cancellationToken)
+    public Task RunAsync(IFrameSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sink);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (Interlocked.Exchange(ref _running, 1) != 0)
             throw new InvalidOperationException(Description + " is already running");
+        return Task.Factory.StartNew(() => Run(sink, cancellationToken), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private void Run(IFrameSink sink, CancellationToken cancellationToken)
+    {
         try
         {
             lock (_gate)
@@ -109,9 +119,28 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
                 DeliverDecoded(sink, 0, _decoder.Height);
             }
 
-            using var timer = new PeriodicTimer(TimeSpan.FromTicks(TimeSpan.TicksPerSecond / _framesPerSecond));
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            long period = Stopwatch.Frequency / _framesPerSecond;
+            long due = Stopwatch.GetTimestamp() + period;
+            WaitHandle cancelled = cancellationToken.WaitHandle;
+            while (true)
             {
+                long now = Stopwatch.GetTimestamp();
+                if (now < due)
+                {
+                    // Whole milliseconds, rounded up: never early, at most a millisecond late.
+                    int wait = (int)Math.Min(int.MaxValue, ((due - now) * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
+                    if (cancelled.WaitOne(wait)) return;
+                }
+                else if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                // The next frame is due a period after this one, or at the first such time after now if the sink kept
+                // the thread past it (missed frames are not made up).
+                due += period;
+                now = Stopwatch.GetTimestamp();
+                if (due <= now) due = now + period - (now - due) % period;
                 lock (_gate)
                 {
                     if (_disposed)
@@ -119,10 +148,6 @@ public sealed class MjpegFileSource : IFrameSource, IDisposable
                     PlayNextFrame(sink);
                 }
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Cancellation is how playback normally stops.
         }
         finally
         {

@@ -176,9 +176,21 @@ public sealed class MjpegFileSourceTests : IDisposable
 
         // 10 intervals at 20 fps = 500 ms. What this checks is that the rate is honoured at all: a source that
         // ignored --fps would deliver these in microseconds. Slower is not a failure here (a loaded machine, a
-        // parallel test run); drift is prevented by construction (one PeriodicTimer), not asserted by the clock.
+        // parallel test run); drift is prevented by construction (each frame is due a period after the one before), not asserted by the clock.
         TimeSpan elapsed = sink.Frames[10].ArrivedAfter - sink.Frames[0].ArrivedAfter;
         Assert.True(elapsed.TotalMilliseconds >= 400, $"10 frames at 20 fps came in {elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task FramesComeFromTheSourcesOwnThreadAsACaptureDevicesDo()
+    {
+        byte[] a = TestJpegEncoder.Solid(16, 16, 0, 0, 0);
+        byte[] b = TestJpegEncoder.Solid(16, 16, 255, 255, 255);
+        string path = Write("thread.mjpeg", [.. a, .. b]);
+
+        using var source = new MjpegFileSource(path, 100, NullLogger.Instance);
+        RecordingFrameSink sink = await PlayAsync(source, 4);
+        Assert.All(sink.Frames, f => Assert.False(f.OnThreadPool));
     }
 
     [Fact]

@@ -72,7 +72,10 @@ internal sealed class RecordingFrameSink : IFrameSink
             bgrx.Slice(y * stride, width * 4).CopyTo(pixels.AsSpan(y * width * 4));
         lock (_gate)
         {
-            _frames.Add(new RecordedFrame(width, height, pixels, _clock.Elapsed) { ChangedTop = changedTop, ChangedBottom = changedBottom });
+            _frames.Add(new RecordedFrame(width, height, pixels, _clock.Elapsed)
+            {
+                ChangedTop = changedTop, ChangedBottom = changedBottom, OnThreadPool = Thread.CurrentThread.IsThreadPoolThread,
+            });
             if (_waiter is not null && _frames.Count >= _waitingFor)
                 _waiter.TrySetResult();
         }
@@ -99,6 +102,9 @@ internal sealed record RecordedFrame(int Width, int Height, byte[] Bgrx, TimeSpa
     /// <summary>The rows the source said can differ from the frame before (all of them unless it said otherwise).</summary>
     public int ChangedTop { get; init; }
     public int ChangedBottom { get; init; } = int.MaxValue;
+
+    /// <summary>Whether the source delivered it on a thread-pool thread.</summary>
+    public bool OnThreadPool { get; init; }
 
     /// <summary>Red, green and blue of the pixel at (x, y).</summary>
     public (byte R, byte G, byte B) PixelAt(int x, int y)
