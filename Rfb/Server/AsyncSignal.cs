@@ -19,7 +19,7 @@ internal sealed class AsyncSignal : IValueTaskSource
 
     /// <summary>
     /// Whether the caller runs inside <see cref="SetInline"/>, i.e. on the setter's thread: it should do only brief
-    /// work there and move to the thread pool (<c>await Task.Yield()</c>) before anything long.
+    /// work there and move to the thread pool (<c>ConfigureAwaitOptions.ForceYielding</c>) before anything long.
     /// </summary>
     public static bool RunningInline => t_inline;
 

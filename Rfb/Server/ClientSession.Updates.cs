@@ -82,19 +82,12 @@ internal sealed partial class ClientSession
     // lossless desktop content is (text ~0.3, photographs ~2–3) and follows what was sent.
     private double _refreshBytesPerPixel = 1.0;
 
-    /// <summary>Publisher thread: tiles changed in the current framebuffer, and the band that scrolled, if any.</summary>
-    public void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed, ScrollDetector? scroll = null, ScrollMove move = default) =>
-        OnFramebufferChanged(framebuffer, changed, scroll, move, wakeInline: false);
-
     /// <summary>
-    /// Publisher thread: the frame was taken as the capture's image alone (<see cref="RfbServer.TryPublishJpegOnly"/>).
-    /// This viewer's update loop is woken on the publisher's thread: sending the image as it is takes less than the
-    /// thread-pool hop would, and the loop moves to the pool itself before anything longer (<see cref="IsImageOnly"/>).
+    /// Publisher thread: tiles changed in the current framebuffer, and the band that scrolled, if any. This viewer's
+    /// update loop is woken on the publisher's thread: a small update (typing, a pointer) takes less to write than
+    /// the thread-pool hop would, and the loop moves to the pool itself before anything longer (<see cref="IsBrief"/>).
     /// </summary>
-    public void OnJpegOnlyFrame(Framebuffer framebuffer, TileSet changed) =>
-        OnFramebufferChanged(framebuffer, changed, null, default, wakeInline: true);
-
-    private void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed, ScrollDetector? scroll, ScrollMove move, bool wakeInline)
+    public void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed, ScrollDetector? scroll = null, ScrollMove move = default)
     {
         lock (_lock)
         {
@@ -106,17 +99,30 @@ internal sealed partial class ClientSession
             _recentlyChanged?.UnionWith(changed);
             if (!_updateRequested && !_continuousUpdates) return;
         }
-        if (wakeInline) _updateSignal.SetInline();
-        else _updateSignal.Set();
+        _updateSignal.SetInline();
     }
 
     /// <summary>
-    /// Whether an update is the capture's image alone (or no pixels at all), brief enough to send from the thread
-    /// that woke the loop inline: a Tight viewer, the image ahead of the pixels, nothing to refresh or move.
+    /// Publisher thread: the frame was taken as the capture's image alone (<see cref="RfbServer.TryPublishJpegOnly"/>).
+    /// Sending the image as it is is brief too (<see cref="IsBrief"/>).
     /// </summary>
-    private bool IsImageOnly(UpdateKind kind, Framebuffer framebuffer, EncodingType encoding) =>
-        kind != UpdateKind.Data || (IsTight(encoding) && _server.Options.JpegPassThrough && framebuffer.SourceAhead
-                                    && framebuffer.SourceJpegLength > 0 && _refreshRects.Count == 0 && _movesToSend.Count == 0);
+    public void OnJpegOnlyFrame(Framebuffer framebuffer, TileSet changed) => OnFramebufferChanged(framebuffer, changed);
+
+    // Pixels an update may have and still be written on the thread that woke the loop: four tiles, about what a
+    // few typed characters change. Their encoding takes well under a millisecond, the thread-pool hop about 0.1 ms
+    // and two thread switches (docs/performance.md, "Thread switches a frame").
+    private const int BriefUpdatePixels = 4 * Framebuffer.TileSize * Framebuffer.TileSize;
+
+    /// <summary>
+    /// Whether an update is brief enough to write from the thread that woke the loop inline (the publisher's): no
+    /// pixels at all, a few changed tiles with nothing to refresh or move, or the capture's image alone to a Tight
+    /// viewer.
+    /// </summary>
+    private bool IsBrief(UpdateKind kind, Framebuffer framebuffer, EncodingType encoding) =>
+        kind != UpdateKind.Data
+        || (_refreshRects.Count == 0 && _movesToSend.Count == 0
+            && ((IsTight(encoding) && _server.Options.JpegPassThrough && framebuffer.SourceAhead && framebuffer.SourceJpegLength > 0)
+                || (!framebuffer.SourceAhead && Rect.TotalArea(_rects) <= BriefUpdatePixels)));
 
     /// <summary>
     /// Publisher thread: whether this viewer can be sent the capture's JPEG as it is instead of the pixels of the
@@ -248,8 +254,10 @@ internal sealed partial class ClientSession
                     if (kind == UpdateKind.None && !wroteControl) continue;
                     ping &= kind != UpdateKind.None;
                     _stream.Begin(ping);
-                    // Woken on the publisher's thread (OnJpegOnlyFrame): anything that encodes goes to the thread pool.
-                    if (AsyncSignal.RunningInline && !IsImageOnly(kind, framebuffer, encoding)) await Task.Yield();
+                    // Woken on the publisher's thread (OnFramebufferChanged): anything longer than a brief update goes to the pool.
+                    // ForceYielding rather than Task.Yield, which would post to the publisher's synchronization context, if any.
+                    if (AsyncSignal.RunningInline && !IsBrief(kind, framebuffer, encoding))
+                        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
 
                     // An update between two RTT pings (TigerVNC does the same): the first answer tells the round trip
                     // with nothing of this update ahead of it, the second when the whole update has been processed.

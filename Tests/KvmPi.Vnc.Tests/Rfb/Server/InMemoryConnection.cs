@@ -25,10 +25,14 @@ internal sealed class InMemoryConnection
     /// is the default one), then SetEncodings with <paramref name="encodings"/>. Returns the viewer's end and the
     /// server's serving task.
     /// </summary>
-    public static async Task<(Stream Client, Task Serving)> ConnectViewerAsync(RfbServer server, params int[] encodings)
+    public static Task<(Stream Client, Task Serving)> ConnectViewerAsync(RfbServer server, params int[] encodings) =>
+        ConnectViewerAsync(server, serverEnd => serverEnd, encodings);
+
+    /// <summary>As <see cref="ConnectViewerAsync(RfbServer, int[])"/>, the server serving the stream <paramref name="wrap"/> makes of its end.</summary>
+    public static async Task<(Stream Client, Task Serving)> ConnectViewerAsync(RfbServer server, Func<Stream, Stream> wrap, params int[] encodings)
     {
         var connection = new InMemoryConnection();
-        Task serving = server.RunConnectionAsync(connection.ServerEnd, null, CancellationToken.None);
+        Task serving = server.RunConnectionAsync(wrap(connection.ServerEnd), null, CancellationToken.None);
         Stream client = connection.ClientEnd;
         await client.ReadExactlyAsync(new byte[12]);
         await client.WriteAsync("RFB 003.008\n"u8.ToArray());
