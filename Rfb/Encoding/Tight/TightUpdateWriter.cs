@@ -431,14 +431,15 @@ internal sealed class TightUpdateWriter : IDisposable
 
     /// <summary>
     /// Whether <paramref name="rect"/> (at most <see cref="SmallPhotoArea"/>) sent losslessly would take at most
-    /// <paramref name="budget"/> bytes: encoded for real by a second encoder whose zlib streams see the same kind of
-    /// data as the session's, and whose output is only counted.
+    /// <paramref name="budget"/> bytes, near enough: encoded by a second encoder whose zlib streams see the same kind
+    /// of data as the session's, with a faster deflate (<see cref="TightEncoder.Estimating"/>), and whose output is
+    /// only counted.
     /// </summary>
     private bool LosslessCostsAtMost(FrameSnapshot frame, Rect rect, PixelTranslator translator, long budget)
     {
         Span<uint> px = _piece.AsSpan(0, (int)rect.Area);
         frame.ReadPixels(rect, translator, px);
-        _estimator ??= new TightEncoder(_encoder.Encoding == EncodingType.TightPng, jpeg: null);
+        _estimator ??= new TightEncoder(_encoder.Encoding == EncodingType.TightPng, jpeg: null) { Estimating = true };
         _estimator.CompressLevel = _encoder.CompressLevel;
         _estimator.SmallUpdate = _encoder.SmallUpdate;
         _estimate.Reset();

@@ -330,4 +330,31 @@ public sealed class TightEncoderTests : IDisposable
     public void RejectsRectanglesWiderThanTightAllows() =>
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             _encoder.Encode(new uint[2049], 2049, 1, Rgbx, new ArrayBufferWriter<byte>()));
+
+    /// <summary>
+    /// An estimating encoder (the lossless trial's) deflates small full-colour rectangles with PixelDeflater instead
+    /// of zlib-ng's 9: other bytes, still a stream a viewer would inflate to the same pixels, and a size close enough
+    /// to the real one for a decision between lossless and three times a JPEG.
+    /// </summary>
+    [Theory]
+    [InlineData(TestImages.Kind.Random)]
+    [InlineData(TestImages.Kind.Photographic)]
+    public void AnEstimatingEncoderCountsSmallFullColourRectanglesNearTheirRealSize(TestImages.Kind kind)
+    {
+        const int w = 64, h = 64;
+        uint[] px = TestImages.Make(kind, w, h, seed: 5);
+        _encoder.CompressLevel = 3;
+        _encoder.SmallUpdate = true;
+        byte[] real = Encode(px, w, h, Rgbx);
+
+        using var estimator = new TightEncoder(png: false, jpeg: null) { Estimating = true, CompressLevel = 3, SmallUpdate = true };
+        var output = new ArrayBufferWriter<byte>();
+        estimator.Encode(px, w, h, Rgbx, output);
+        byte[] estimate = output.WrittenSpan.ToArray();
+        using var decoder = new TightDecoder();
+        Assert.Equal(px, decoder.Decode(estimate, w, h, Rgbx, out _));
+
+        Assert.NotEqual(real, estimate);
+        Assert.InRange(estimate.Length, real.Length * 0.8, real.Length * 1.25);
+    }
 }
