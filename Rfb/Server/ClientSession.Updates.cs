@@ -83,9 +83,11 @@ internal sealed partial class ClientSession
     private double _refreshBytesPerPixel = 1.0;
 
     /// <summary>
-    /// Publisher thread: tiles changed in the current framebuffer, and the band that scrolled, if any. This viewer's
-    /// update loop is woken on the publisher's thread: a small update (typing, a pointer) takes less to write than
-    /// the thread-pool hop would, and the loop moves to the pool itself before anything longer (<see cref="IsBrief"/>).
+    /// Publisher thread: tiles changed in the current framebuffer (all of them for a frame taken as the capture's image
+    /// alone, <see cref="RfbServer.TryPublishJpegOnly"/>), and the band that scrolled, if any. This viewer's update
+    /// loop is woken on the publisher's thread: a small update (typing, a pointer) or the capture's image as it is
+    /// takes less to write than the thread-pool hop would, and the loop moves to the pool itself before anything
+    /// longer (<see cref="IsBrief"/>).
     /// </summary>
     public void OnFramebufferChanged(Framebuffer framebuffer, TileSet changed, ScrollDetector? scroll = null, ScrollMove move = default)
     {
@@ -102,15 +104,10 @@ internal sealed partial class ClientSession
         _updateSignal.SetInline();
     }
 
-    /// <summary>
-    /// Publisher thread: the frame was taken as the capture's image alone (<see cref="RfbServer.TryPublishJpegOnly"/>).
-    /// Sending the image as it is is brief too (<see cref="IsBrief"/>).
-    /// </summary>
-    public void OnJpegOnlyFrame(Framebuffer framebuffer, TileSet changed) => OnFramebufferChanged(framebuffer, changed);
-
     // Pixels an update may have and still be written on the thread that woke the loop: four tiles, about what a
-    // few typed characters change. Their encoding takes well under a millisecond, the thread-pool hop about 0.1 ms
-    // and two thread switches (docs/performance.md, "Thread switches a frame").
+    // few typed characters change, whose encoding takes a fraction of a millisecond. A hop to the pool would wake a
+    // worker, a thread switch or two (docs/performance.md, "Thread switches a frame"); the capture's next frame is
+    // tens of milliseconds away.
     private const int BriefUpdatePixels = 4 * Framebuffer.TileSize * Framebuffer.TileSize;
 
     /// <summary>

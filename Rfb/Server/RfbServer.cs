@@ -226,7 +226,7 @@ public sealed class RfbServer
         _scroll?.Reset();
         _changed.SetAll();
         foreach (ClientSession session in sessions)
-            session.OnJpegOnlyFrame(framebuffer, _changed);
+            session.OnFramebufferChanged(framebuffer, _changed);
     }
 
     private bool AnySessionTakesCopyRect()
