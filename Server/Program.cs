@@ -24,6 +24,7 @@ public static class Program
             Console.Out.WriteLine(CommandLine.Usage);
             return ExitCodes.Ok;
         }
+        Transport.InlineSocketCompletions.EnableUnlessSet();
         return await KvmServerHost.RunAsync(options).ConfigureAwait(false);
     }
 }

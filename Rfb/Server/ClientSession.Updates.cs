@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using KvmPi.Vnc.Rfb.Diagnostics;
 using KvmPi.Vnc.Rfb.Encoding;
@@ -387,7 +388,19 @@ internal sealed partial class ClientSession
         stream.WriteTimeout.CancelAfter(_server.Options.WriteTimeout);
         try
         {
-            await _output.FlushAsync(stream.Token).ConfigureAwait(false);
+            ValueTask<FlushResult> flush = _output.FlushAsync(stream.Token);
+            if (flush.IsCompleted)
+            {
+                flush.GetAwaiter().GetResult();
+            }
+            else
+            {
+                await flush.ConfigureAwait(false);
+                // The viewer's socket took its time, and what follows a socket operation may run on the sockets'
+                // one epoll thread (the server enables inline completions): the rest of the update, whatever it
+                // encodes, goes on in the pool rather than hold up every other connection.
+                await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+            }
         }
         catch (OperationCanceledException) when (stream.WriteTimeout.IsCancellationRequested && !stream.Stop.IsCancellationRequested)
         {
