@@ -15,7 +15,7 @@ public class BriefUpdateTests
     private const int W = 256, H = 192, T = 64;
 
     /// <summary>The server's end of a connection, noting the threads that write to it and when the server reads again.</summary>
-    private sealed class WatchedStream(Stream inner) : Stream
+    private sealed class WatchedStream(Stream inner) : DelegatingStream(inner)
     {
         private readonly Lock _lock = new();
         private readonly List<int> _writers = [];
@@ -41,36 +41,19 @@ public class BriefUpdateTests
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             lock (_lock) _nextRead.TrySetResult();
-            return inner.ReadAsync(buffer, cancellationToken);
+            return base.ReadAsync(buffer, cancellationToken);
         }
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             lock (_lock) _writers.Add(Environment.CurrentManagedThreadId);
-            return inner.WriteAsync(buffer, cancellationToken);
+            return base.WriteAsync(buffer, cancellationToken);
         }
 
         public override void Write(byte[] buffer, int offset, int count)
         {
             lock (_lock) _writers.Add(Environment.CurrentManagedThreadId);
-            inner.Write(buffer, offset, count);
-        }
-
-        public override bool CanRead => true;
-        public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
+            base.Write(buffer, offset, count);
         }
     }
 

@@ -13,8 +13,8 @@ internal sealed class InMemoryConnection
 
     public InMemoryConnection()
     {
-        ServerEnd = new DuplexStream(_toServer.Reader.AsStream(), _toClient.Writer.AsStream());
-        ClientEnd = new DuplexStream(_toClient.Reader.AsStream(), _toServer.Writer.AsStream());
+        ServerEnd = new DelegatingStream(_toServer.Reader.AsStream(), _toClient.Writer.AsStream());
+        ClientEnd = new DelegatingStream(_toClient.Reader.AsStream(), _toServer.Writer.AsStream());
     }
 
     public Stream ServerEnd { get; }
@@ -47,32 +47,5 @@ internal sealed class InMemoryConnection
         for (int i = 0; i < encodings.Length; i++) BinaryPrimitives.WriteInt32BigEndian(set.AsSpan(4 + 4 * i), encodings[i]);
         await client.WriteAsync(set);
         return (client, serving);
-    }
-
-    private sealed class DuplexStream(Stream read, Stream write) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() => write.Flush();
-        public override Task FlushAsync(CancellationToken cancellationToken) => write.FlushAsync(cancellationToken);
-        public override int Read(byte[] buffer, int offset, int count) => read.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => read.ReadAsync(buffer, cancellationToken);
-        public override void Write(byte[] buffer, int offset, int count) => write.Write(buffer, offset, count);
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => write.WriteAsync(buffer, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                read.Dispose();
-                write.Dispose();
-            }
-            base.Dispose(disposing);
-        }
     }
 }

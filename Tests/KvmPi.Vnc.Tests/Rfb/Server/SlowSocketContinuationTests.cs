@@ -20,14 +20,14 @@ public class SlowSocketContinuationTests
     /// The server's end of a connection whose writes complete later, on a thread of its own, with what follows them
     /// run right there: as a socket's sends complete on the epoll thread.
     /// </summary>
-    private sealed class LateCompletingStream : Stream
+    private sealed class LateCompletingStream : DelegatingStream
     {
         private readonly Stream _inner;
         private readonly BlockingCollection<(byte[] Bytes, TaskCompletionSource Done)> _writes = [];
         private readonly Thread _completer;
         private int _updateWritesOnCompleter;
 
-        public LateCompletingStream(Stream inner)
+        public LateCompletingStream(Stream inner) : base(inner)
         {
             _inner = inner;
             _completer = new Thread(Complete) { IsBackground = true, Name = "completer" };
@@ -60,28 +60,18 @@ public class SlowSocketContinuationTests
             return new ValueTask(done.Task);
         }
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            _inner.ReadAsync(buffer, cancellationToken);
-
-        public override bool CanRead => true;
-        public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
         public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().Wait();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
+
+        // The completing thread's writes flush themselves (a pipe's stream); only that thread touches the inner stream.
+        public override void Flush()
+        {
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing)
-            {
-                _writes.CompleteAdding();
-                _inner.Dispose();
-            }
+            if (disposing) _writes.CompleteAdding();
             base.Dispose(disposing);
         }
     }
