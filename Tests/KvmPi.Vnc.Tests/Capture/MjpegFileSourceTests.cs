@@ -164,19 +164,22 @@ public sealed class MjpegFileSourceTests : IDisposable
             Assert.NotEqual(frames[i - 1].PixelAt(5, 5).R, frames[i].PixelAt(5, 5).R);
     }
 
+    /// <summary>A file of two small frames, black then white: every frame differs from the one before, looping too.</summary>
+    private string BlackThenWhite(string name) =>
+        Write(name, [.. TestJpegEncoder.Solid(16, 16, 0, 0, 0), .. TestJpegEncoder.Solid(16, 16, 255, 255, 255)]);
+
     [Fact]
     public async Task FramesArePacedAtTheRequestedRate()
     {
-        byte[] a = TestJpegEncoder.Solid(16, 16, 0, 0, 0);
-        byte[] b = TestJpegEncoder.Solid(16, 16, 255, 255, 255);
-        string path = Write("paced.mjpeg", [.. a, .. b]);
+        string path = BlackThenWhite("paced.mjpeg");
 
         using var source = new MjpegFileSource(path, 20, NullLogger.Instance);
         RecordingFrameSink sink = await PlayAsync(source, 11);
 
         // 10 intervals at 20 fps = 500 ms. What this checks is that the rate is honoured at all: a source that
         // ignored --fps would deliver these in microseconds. Slower is not a failure here (a loaded machine, a
-        // parallel test run); drift is prevented by construction (each frame is due a period after the one before), not asserted by the clock.
+        // parallel test run); drift is prevented by construction (each frame is due a period after the one
+        // before), not asserted by the clock.
         TimeSpan elapsed = sink.Frames[10].ArrivedAfter - sink.Frames[0].ArrivedAfter;
         Assert.True(elapsed.TotalMilliseconds >= 400, $"10 frames at 20 fps came in {elapsed.TotalMilliseconds:F0} ms");
     }
@@ -184,9 +187,7 @@ public sealed class MjpegFileSourceTests : IDisposable
     [Fact]
     public async Task FramesComeFromTheSourcesOwnThreadAsACaptureDevicesDo()
     {
-        byte[] a = TestJpegEncoder.Solid(16, 16, 0, 0, 0);
-        byte[] b = TestJpegEncoder.Solid(16, 16, 255, 255, 255);
-        string path = Write("thread.mjpeg", [.. a, .. b]);
+        string path = BlackThenWhite("thread.mjpeg");
 
         using var source = new MjpegFileSource(path, 100, NullLogger.Instance);
         RecordingFrameSink sink = await PlayAsync(source, 4);
