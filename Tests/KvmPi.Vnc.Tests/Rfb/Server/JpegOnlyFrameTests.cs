@@ -330,7 +330,8 @@ public class JpegOnlyFrameTests
     public async Task AViewerThatNeedsPixelsIsShownTheNextDecodedFrameNotTheOlderPixels()
     {
         byte[] grey = Grey();
-        RfbServer server = NewServer(grey);
+        // The wait's bound is AViewerWaitsForPixelsOnlyAWhile's subject; here a loaded machine must not reach it.
+        RfbServer server = NewServer(grey, pixelWait: TimeSpan.FromHours(1));
         byte[] red = TestJpegEncoder.SolidBgrx(W, H, 200, 30, 30);
         byte[] redJpeg = TestJpegEncoder.Encode(red, W, H, 85, 1);
         Assert.True(server.TryPublishJpegOnly(redJpeg, W, H, 1.0));      // nobody watches: not decoded
