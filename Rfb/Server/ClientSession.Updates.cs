@@ -361,34 +361,39 @@ internal sealed partial class ClientSession
     /// starts the update's time on the link: the ping before it is sent now, as its answer may come before the rest
     /// is written. A viewer that stops reading ends the session here as at the update's end.
     /// </summary>
+    /// <param name="shared">
+    /// Bytes that follow what the output holds, sent from where they are (the capture's image, which all viewers share):
+    /// the pipe would copy them first, ~200 KB for each viewer and frame. Always sent, however little the output holds.
+    /// </param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask FlushPartAsync()
+    private async ValueTask FlushPartAsync(ReadOnlyMemory<byte> shared = default)
     {
         UpdateStream stream = _stream;
         long pending = _output.UnflushedBytes;
-        if (pending < StreamChunkBytes) return;
+        if (pending < StreamChunkBytes && shared.IsEmpty) return;
         if (stream.StartedAt == 0)
         {
             long now = NowMicros();
             stream.StartedAt = now;
             if (stream.Ping) lock (_lock) _congestion.SentPing(stream.PingBefore, now);
         }
-        if (!await FlushOrStopAsync(stream).ConfigureAwait(false))
+        if (!await FlushOrStopAsync(stream, shared).ConfigureAwait(false))
             throw new OperationCanceledException("the viewer stopped reading updates", stream.Stop.Token);
-        stream.FlushedBytes += pending;
+        stream.FlushedBytes += pending + shared.Length;
     }
 
     /// <summary>
-    /// Flushes the output within the write timeout. False when the viewer did not read it in time: the session is
-    /// then stopping ("not reading updates").
+    /// Flushes the output, then <paramref name="shared"/> if any, within the write timeout. False when the viewer did
+    /// not read it in time: the session is then stopping ("not reading updates").
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> FlushOrStopAsync(UpdateStream stream)
+    private async ValueTask<bool> FlushOrStopAsync(UpdateStream stream, ReadOnlyMemory<byte> shared = default)
     {
         stream.WriteTimeout.CancelAfter(_server.Options.WriteTimeout);
         try
         {
-            ValueTask<FlushResult> flush = _output.FlushAsync(stream.Token);
+            // StreamPipeWriter.WriteAsync writes its buffered segments and then these bytes to the transport, uncopied.
+            ValueTask<FlushResult> flush = shared.IsEmpty ? _output.FlushAsync(stream.Token) : _output.WriteAsync(shared, stream.Token);
             if (flush.IsCompleted)
             {
                 flush.GetAwaiter().GetResult();
@@ -850,8 +855,8 @@ internal sealed partial class ClientSession
 
         long dirtyArea = Rect.TotalArea(_rects);
         var visible = new Rect(0, 0, Math.Min(clientWidth, frame.Width), Math.Min(clientHeight, frame.Height));
-        // The capture's own image, when it covers the update, is written from the framebuffer's shared copy straight to
-        // the output (no copy of ~200 KB per viewer first): only the lossless refresh that may follow it is staged.
+        // The capture's own image, when it covers the update, goes from the framebuffer's shared copy straight to the
+        // transport (not copied into each viewer's pipe first): only the lossless refresh that may follow it is staged.
         bool ahead = false;
         SourceImage? image = _rects.Count > 0 && _server.Options.JpegPassThrough
             ? writer.TryTakePassThrough(frame, dirtyArea, visible, settings, out ahead) : null;
@@ -875,7 +880,11 @@ internal sealed partial class ClientSession
                         + WriteTightRefresh(writer, frame, translator, settings, lossy);
             }
             WriteUpdateStart(count);
-            if (image is not null) writer.WritePassThrough(image, frame, _output);
+            if (image is not null)
+            {
+                writer.WritePassThroughHeader(image, frame, _output);
+                await FlushPartAsync(image.Memory).ConfigureAwait(false);
+            }
         }
         finally
         {

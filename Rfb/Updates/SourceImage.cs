@@ -22,6 +22,9 @@ public sealed class SourceImage
     /// <summary>The JPEG image. Valid until <see cref="Release"/>.</summary>
     public ReadOnlySpan<byte> Span => _bytes.AsSpan(0, _length);
 
+    /// <summary>The JPEG image, for a write that may complete later. Valid until <see cref="Release"/>.</summary>
+    public ReadOnlyMemory<byte> Memory => _bytes.AsMemory(0, _length);
+
     public int Length => _length;
 
     /// <summary>Whether a reference other than the framebuffer's own is held (the bytes must not change).</summary>

@@ -231,14 +231,23 @@ public sealed class TightEncoder : IRectEncoder, IDisposable
     /// <summary>A JPEG rectangle from a complete JFIF image (the capture's own, passed through, or one we made).</summary>
     public void WriteJpeg(ReadOnlySpan<byte> jpeg, IBufferWriter<byte> output)
     {
+        WriteJpegHeader(jpeg.Length, output);
+        WriteChunked(jpeg, output);
+    }
+
+    /// <summary>
+    /// A JPEG rectangle's control byte and length, for an image of <paramref name="length"/> bytes that the caller
+    /// sends right after them (<see cref="WriteJpeg"/> does both).
+    /// </summary>
+    public void WriteJpegHeader(int length, IBufferWriter<byte> output)
+    {
         ArgumentNullException.ThrowIfNull(output);
-        if (jpeg.Length > TightCompactLength.Max)
-            throw new ArgumentException("A Tight JPEG is at most 4 MiB.", nameof(jpeg));
+        if (length > TightCompactLength.Max)
+            throw new ArgumentException("A Tight JPEG is at most 4 MiB.", nameof(length));
         Span<byte> b = output.GetSpan(4);
         b[0] = Control(0x90);
-        int n = 1 + TightCompactLength.Write(jpeg.Length, b[1..]);
+        int n = 1 + TightCompactLength.Write(length, b[1..]);
         output.Advance(n);
-        WriteChunked(jpeg, output);
     }
 
     /// <summary>
