@@ -120,6 +120,48 @@ public class RefreshBandwidthTests
     [Fact]
     public Task ForAViewerWithoutFencesOnALinkNotMeasuredYetTheRefreshGoesInPiecesToo() => RefreshInPiecesAsync(fences: false, qualityLevel: 0);
 
+    /// <summary>
+    /// A screen that goes still right after a burst of frames: the stillness check after the last frame finds every
+    /// tile just changed and has nothing to send, and no frame comes to wake the next check. It must come all the
+    /// same (the timer), and the picture end exact.
+    /// </summary>
+    [Fact]
+    public async Task AScreenThatGoesStillRightAfterABurstOfFramesIsStillRefreshed()
+    {
+        var (server, client, serving) = await ConnectAsync(W, H, null, 7, -32 + 8);   // Tight, JPEG
+        await client.WriteAsync(FullRequest(W, H));
+        using var viewer = new SlowLinkViewer(client, bytesPerSecond: int.MaxValue, fences: false);
+        await viewer.ReadUpdateAsync();   // the first frame, black
+        byte[][] photos = [Photo(1), Photo(2), Photo(3), Photo(4)];
+        int published = 0;
+        // Every 10 ms for 0.7 s: two stillness checks or more come while every tile keeps changing.
+        Task burst = Task.Run(async () =>
+        {
+            for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.ElapsedMilliseconds < 700; published++)
+            {
+                server.PublishFrame(photos[published % photos.Length], W, H, W * 4);
+                await Task.Delay(10);
+            }
+        });
+        bool sawJpeg = false;
+        while (!burst.IsCompleted) sawJpeg |= (await viewer.ReadUpdateAsync()).Kinds.Contains("jpeg");
+        await burst;
+        Assert.True(sawJpeg, "the burst went lossless: nothing to refresh");
+
+        uint[] expected = new uint[W * H];
+        new PixelTranslator(PixelFormat.Bgrx32).TranslateRow(photos[(published - 1) % photos.Length], expected);
+        for (int updates = 0; !viewer.Canvas.AsSpan().SequenceEqual(expected); updates++)
+        {
+            Assert.True(updates < 4 * Tiles, $"not exact after {updates} updates");
+            await viewer.ReadUpdateAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        // Nothing is lossy any more: the clock that woke the check stops.
+        for (int i = 0; i < 100 && server.RefreshClock.IsRunning; i++) await Task.Delay(50);
+        Assert.False(server.RefreshClock.IsRunning, "the refresh clock still runs with nothing lossy");
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private static async Task RefreshInPiecesAsync(bool fences, int qualityLevel = 8)
     {
         RfbServer server;
