@@ -1022,8 +1022,8 @@ internal sealed partial class ClientSession
         return due != 0 && Environment.TickCount64 >= due + late;
     }
 
-    /// <summary>Whether the viewer holds tiles sent lossy (JPEG, or moved approximately by a CopyRect).</summary>
-    internal bool HoldsLossyTiles => _hasLossy;
+    /// <summary>Whether the viewer, still served, holds tiles sent lossy (JPEG, or moved approximately by a CopyRect).</summary>
+    internal bool HoldsLossyTiles => _hasLossy && !_closing;
 
     /// <summary>
     /// Update loop, on every wake and after every update: lossy tiles are resent once still, checked every refresh
@@ -1047,7 +1047,7 @@ internal sealed partial class ClientSession
     /// </summary>
     internal bool OnRefreshClock()
     {
-        if (!_hasLossy || _closing) return false;
+        if (!HoldsLossyTiles) return false;
         if (RefreshCheckDue(RefreshClockSlack)) _updateSignal.Set();
         return true;
     }

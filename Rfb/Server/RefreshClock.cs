@@ -40,8 +40,10 @@ internal sealed class RefreshClock
         bool anyLossy = false;
         foreach (ClientSession session in _sessions()) anyLossy |= session.OnRefreshClock();
         if (anyLossy) return;
-        Volatile.Write(ref _running, 0);
+        // Stopped before it is marked stopped: a Start in between finds it running and does nothing, and the look
+        // below starts it again; a Start after it is marked stopped restarts the timer, and no Change undoes that.
         _timer.Change(Timeout.Infinite, Timeout.Infinite);
+        Volatile.Write(ref _running, 0);
         // A viewer that became lossy after it was looked at, and found the clock running, did not start it.
         foreach (ClientSession session in _sessions())
         {
