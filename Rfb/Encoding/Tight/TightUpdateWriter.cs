@@ -262,8 +262,8 @@ internal sealed class TightUpdateWriter : IDisposable
     }
 
     /// <summary>
-    /// <see cref="TryTakePassThrough"/>, <see cref="WritePassThroughHeader"/> and the image in one (the frame marked lossy): for an
-    /// update of that one rectangle.
+    /// <see cref="TryTakePassThrough"/>, <see cref="WritePassThroughHeader"/> and the image in one (the frame marked
+    /// lossy): for an update of that one rectangle.
     /// </summary>
     public bool TryWritePassThrough(FrameSnapshot frame, long dirtyArea, Rect visible, TightSettings settings,
         TileSet lossy, IBufferWriter<byte> output)
