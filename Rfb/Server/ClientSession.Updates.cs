@@ -60,17 +60,14 @@ internal sealed partial class ClientSession
 
     // Lossless refresh (cf. TigerVNC EncodeManager): tiles the viewer holds as JPEG are sent again losslessly once
     // they have not changed for a refresh interval. _lossy, _stillLossy and _refreshRects belong to the update loop;
-    // _recentlyChanged is guarded by _lock (the publisher writes it).
-    internal static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(300);
+    // _recentlyChanged and _refreshTick are guarded by _lock (the publisher and the timer write them).
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(300);
     private TileSet? _lossy;
     private TileSet? _stillLossy;
     private TileSet? _recentlyChanged;
+    private bool _refreshTick;
     private volatile bool _hasLossy;
-    // When lossy tiles are next checked for stillness (Environment.TickCount64; 0: none are lossy). Every frame wakes
-    // the update loop, which reads the time then; the server's RefreshClock wakes it when no frame has for
-    // RefreshClockSlack past that time (a still screen). Written by the update loop only.
-    private long _refreshDueAt;
-    private static readonly long RefreshClockSlack = (long)(RefreshInterval / 2).TotalMilliseconds;
+    private Timer? _refreshTimer;
     private readonly List<Rect> _refreshRects = [];
 
     // "And bandwidth allows" (cf. TigerVNC's lossless refresh, limited to what the link carries meanwhile): on a link
@@ -175,7 +172,7 @@ internal sealed partial class ClientSession
     /// it could find to do, whatever the requested area. Whatever becomes due later wakes the loop itself.
     /// </summary>
     private bool UpdateMayBeDueLocked() =>
-        _fullUpdatePending || !_dirty.IsEmpty || _stillLossy is { IsEmpty: false } || RefreshCheckDue()
+        _fullUpdatePending || !_dirty.IsEmpty || _stillLossy is { IsEmpty: false } || _refreshTick
         || _control.WrittenCount > 0 || _framebufferReplaced || _framebuffer != _server.Framebuffer
         || _desktopSizePending || _pendingMoves.Count > 0 || _syncFence != SyncFenceState.None
         || (_capabilities.LedState is not null && _server.LedState is LockKeys state && state != _ledSent);
@@ -239,7 +236,6 @@ internal sealed partial class ClientSession
                     pixelTimer.Change(_pixelWaitWake, Timeout.Infinite);
                     _pixelWaitWake = 0;
                 }
-                ScheduleRefreshCheck();   // a check with nothing to send yet leaves tiles lossy: the next one is due
                 try
                 {
                     if (waitingSince is long sentAt)
@@ -646,10 +642,10 @@ internal sealed partial class ClientSession
             _pixelsAwaitedSince = -1;
             if (framebuffer == _framebuffer) TakeUnannouncedChangesLocked(held);
 
-            if (RefreshCheckDue() && _stillLossy is not null && _recentlyChanged is not null)
+            if (_refreshTick && _stillLossy is not null && _recentlyChanged is not null)
             {
                 // Lossy tiles that did not change during the last interval and are not about to be resent anyway.
-                Volatile.Write(ref _refreshDueAt, Environment.TickCount64 + (long)RefreshInterval.TotalMilliseconds);
+                _refreshTick = false;
                 _stillLossy.CopyFrom(_lossy);
                 _stillLossy.ExceptWith(_recentlyChanged);
                 _stillLossy.ExceptWith(_dirty);
@@ -756,7 +752,7 @@ internal sealed partial class ClientSession
         refreshPieces = _pieces.Count - refreshPieces;
         foreach (Rect piece in _pieces) _lossy?.RemoveCovered(piece, frame.Width, frame.Height);
         _hasLossy = _lossy is { IsEmpty: false };
-        ScheduleRefreshCheck();
+        StartRefreshTimerIfLossy();
         IRectEncoder encoder = EncoderFor(encoding, translator.Format);
         if (encoder is ZrleEncoder zrle) zrle.UpdateArea = Rect.TotalArea(_pieces);
         SharedEncodingCache? shared = _server.ShareEncodings ? _server.SharedEncodings : null;
@@ -941,7 +937,7 @@ internal sealed partial class ClientSession
             RfbLog.JpegUnavailable(_logger, _remote, failure);
         }
         _hasLossy = !lossy.IsEmpty;
-        ScheduleRefreshCheck();
+        StartRefreshTimerIfLossy();
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -1015,47 +1011,26 @@ internal sealed partial class ClientSession
         _refreshBytesPerPixel = Math.Clamp((_refreshBytesPerPixel + (double)bytes / pixels) / 2, 0.05, 8.0);
     }
 
-    /// <summary>Whether lossy tiles are due to be checked for stillness, <paramref name="late"/> ms ago or more (any thread).</summary>
-    private bool RefreshCheckDue(long late = 0)
+    /// <summary>Lossy tiles (JPEG, or moved approximately by a CopyRect) are resent once still: the refresh timer runs from the first.</summary>
+    private void StartRefreshTimerIfLossy()
     {
-        long due = Volatile.Read(ref _refreshDueAt);
-        return due != 0 && Environment.TickCount64 >= due + late;
-    }
-
-    /// <summary>Whether the viewer, still served, holds tiles sent lossy (JPEG, or moved approximately by a CopyRect).</summary>
-    internal bool HoldsLossyTiles => _hasLossy && !_closing;
-
-    /// <summary>
-    /// Update loop, on every wake and after every update: lossy tiles are resent once still, checked every refresh
-    /// interval from a refresh interval after the first.
-    /// </summary>
-    private void ScheduleRefreshCheck()
-    {
-        if (!_hasLossy)
-        {
-            Volatile.Write(ref _refreshDueAt, 0);
-            return;
-        }
-        if (Volatile.Read(ref _refreshDueAt) == 0)
-            Volatile.Write(ref _refreshDueAt, Environment.TickCount64 + (long)RefreshInterval.TotalMilliseconds);
-        _server.RefreshClock.Start();
-    }
-
-    /// <summary>
-    /// The refresh clock's thread: wakes the update loop if its check is overdue and no frame came to do it.
-    /// Returns whether the viewer still holds lossy tiles (the clock stops when none does).
-    /// </summary>
-    internal bool OnRefreshClock()
-    {
-        if (!HoldsLossyTiles) return false;
-        if (RefreshCheckDue(RefreshClockSlack)) _updateSignal.Set();
-        return true;
+        if (_hasLossy && _refreshTimer is null)
+            _refreshTimer = new Timer(static s => ((ClientSession)s!).OnRefreshTick(), this, RefreshInterval, RefreshInterval);
     }
 
     private bool _jpegFailureLogged;
 
+    /// <summary>Timer thread: another refresh interval has passed; lossy tiles that stayed still are due.</summary>
+    private void OnRefreshTick()
+    {
+        if (!_hasLossy || _closing) return;
+        lock (_lock) _refreshTick = true;
+        _updateSignal.Set();
+    }
+
     private void DisposeEncoders()
     {
+        _refreshTimer?.Dispose();
         _zrle?.Dispose();
         _tight?.Dispose();
         _tightPng?.Dispose();

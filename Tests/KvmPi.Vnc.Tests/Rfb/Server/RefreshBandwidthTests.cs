@@ -123,7 +123,7 @@ public class RefreshBandwidthTests
     /// <summary>
     /// A screen that goes still right after a burst of frames: the stillness check after the last frame finds every
     /// tile just changed and has nothing to send, and no frame comes to wake the next check. It must come all the
-    /// same (the timer), and the picture end exact.
+    /// same (the refresh timer), and the picture end exact.
     /// </summary>
     [Fact]
     public async Task AScreenThatGoesStillRightAfterABurstOfFramesIsStillRefreshed()
@@ -155,9 +155,6 @@ public class RefreshBandwidthTests
             Assert.True(updates < 4 * Tiles, $"not exact after {updates} updates");
             await viewer.ReadUpdateAsync().WaitAsync(TimeSpan.FromSeconds(5));
         }
-        // Nothing is lossy any more: the clock that woke the check stops.
-        for (int i = 0; i < 100 && server.RefreshClock.IsRunning; i++) await Task.Delay(50);
-        Assert.False(server.RefreshClock.IsRunning, "the refresh clock still runs with nothing lossy");
         client.Dispose();
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
