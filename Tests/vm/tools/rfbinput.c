@@ -12,7 +12,7 @@
  *   p:X,Y,MASK  pointer event (MASK decimal: 1 left, 8/16 wheel up/down); a negative X or Y counts from the
  *               right or bottom edge (-1,-1 is the bottom-right pixel)
  *   s:MS        sleep MS milliseconds (still reading)
- *   f:PATH      wait (up to 60 s) until PATH exists
+ *   f:PATH      wait (up to 300 s) until PATH exists
  *   l:N,MS      wait up to MS for LED state N (decimal: 1 Scroll, 2 Num, 4 Caps); exit 3 if it does not come
  * Output lines:
  *   connected WIDTHxHEIGHT "NAME"
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
             pump(atof(act + 2), NULL);
         } else if (act[0] == 'f' && act[1] == ':') {
             wanted_path = act + 2;
-            pump(60000, path_exists);
+            pump(300000, path_exists);
             if (!path_exists()) { fprintf(stderr, "rfbinput: %s never appeared\n", wanted_path); return 3; }
         } else if (act[0] == 'l' && act[1] == ':') {
             int ms;
