@@ -60,14 +60,25 @@ internal sealed partial class ClientSession
 
     // Lossless refresh (cf. TigerVNC EncodeManager): tiles the viewer holds as JPEG are sent again losslessly once
     // they have not changed for a refresh interval. _lossy, _stillLossy and _refreshRects belong to the update loop;
-    // _recentlyChanged and _refreshTick are guarded by _lock (the publisher and the timer write them).
-    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(300);
+    // _recentlyChanged is guarded by _lock (the publisher writes it).
+    private const long RefreshIntervalMs = 300;
     private TileSet? _lossy;
     private TileSet? _stillLossy;
     private TileSet? _recentlyChanged;
-    private bool _refreshTick;
     private volatile bool _hasLossy;
-    private Timer? _refreshTimer;
+    // When the lossy tiles are next checked for stillness (Environment.TickCount64; 0: the viewer holds none). The
+    // check runs on whatever wakes the update loop once it is due: while the picture changes, every frame does. The
+    // refresh timer is for a screen gone still, when nothing else wakes the loop; it is set RefreshTimerSlackMs past
+    // the check, so while frames come it is pushed back before it fires. A periodic timer per viewer woke the thread
+    // pool and the loop 3.3 times a second for nothing while video played. Written by the update loop only.
+    private long _refreshDueAt;
+    // The check time the refresh timer is set for; 0 once it has fired (the loop sets it again).
+    private long _refreshTimerSetFor;
+    private const long RefreshTimerSlackMs = RefreshIntervalMs / 2;
+    private long _updateLoopWakes;
+
+    /// <summary>How often the update loop has woken (any thread; written by the loop only): wake-ups cost the most per viewer.</summary>
+    internal long UpdateLoopWakes => Volatile.Read(ref _updateLoopWakes);
     private readonly List<Rect> _refreshRects = [];
 
     // "And bandwidth allows" (cf. TigerVNC's lossless refresh, limited to what the link carries meanwhile): on a link
@@ -172,7 +183,7 @@ internal sealed partial class ClientSession
     /// it could find to do, whatever the requested area. Whatever becomes due later wakes the loop itself.
     /// </summary>
     private bool UpdateMayBeDueLocked() =>
-        _fullUpdatePending || !_dirty.IsEmpty || _stillLossy is { IsEmpty: false } || _refreshTick
+        _fullUpdatePending || !_dirty.IsEmpty || _stillLossy is { IsEmpty: false } || RefreshCheckDue()
         || _control.WrittenCount > 0 || _framebufferReplaced || _framebuffer != _server.Framebuffer
         || _desktopSizePending || _pendingMoves.Count > 0 || _syncFence != SyncFenceState.None
         || (_capabilities.LedState is not null && _server.LedState is LockKeys state && state != _ledSent);
@@ -215,6 +226,8 @@ internal sealed partial class ClientSession
         using var fenceTimer = new Timer(static signal => ((AsyncSignal)signal!).Set(), _updateSignal, Timeout.Infinite, Timeout.Infinite);
         // Wakes the loop when an update waiting for pixels (MustWaitForPixelsLocked) has waited long enough.
         using var pixelTimer = new Timer(static signal => ((AsyncSignal)signal!).Set(), _updateSignal, Timeout.Infinite, Timeout.Infinite);
+        // Wakes the loop for the lossless refresh's next stillness check when no frame does (ScheduleRefreshCheck).
+        using var refreshTimer = new Timer(static session => ((ClientSession)session!).OnRefreshTimer(), this, Timeout.Infinite, Timeout.Infinite);
         long fenceTimeoutMicros = (long)_server.Options.WriteTimeout.TotalMicroseconds;
         _scratch = ArrayPool<uint>.Shared.Rent(MaxPiecePixels);
         _stream = new UpdateStream(writeTimeout, linked.Token, stop);
@@ -224,6 +237,7 @@ internal sealed partial class ClientSession
             {
                 await _updateSignal.WaitAsync().ConfigureAwait(false);
                 if (_closing) break;
+                Volatile.Write(ref _updateLoopWakes, _updateLoopWakes + 1);
                 long flushed = _bytesWritten;   // only this loop writes it
                 // Every rectangle of the update, and the CopyRects before them, show the frame held here, whatever
                 // the capture publishes meanwhile (PrepareUpdate). Let go before the flush waits for the viewer.
@@ -277,6 +291,7 @@ internal sealed partial class ClientSession
                 finally
                 {
                     held?.Release();
+                    ScheduleRefreshCheck(refreshTimer);
                 }
                 long written = flushed + _stream.FlushedBytes + _output.UnflushedBytes;
                 lock (_lock)
@@ -642,10 +657,10 @@ internal sealed partial class ClientSession
             _pixelsAwaitedSince = -1;
             if (framebuffer == _framebuffer) TakeUnannouncedChangesLocked(held);
 
-            if (_refreshTick && _stillLossy is not null && _recentlyChanged is not null)
+            if (RefreshCheckDue() && _stillLossy is not null && _recentlyChanged is not null)
             {
                 // Lossy tiles that did not change during the last interval and are not about to be resent anyway.
-                _refreshTick = false;
+                Volatile.Write(ref _refreshDueAt, Environment.TickCount64 + RefreshIntervalMs);
                 _stillLossy.CopyFrom(_lossy);
                 _stillLossy.ExceptWith(_recentlyChanged);
                 _stillLossy.ExceptWith(_dirty);
@@ -752,7 +767,6 @@ internal sealed partial class ClientSession
         refreshPieces = _pieces.Count - refreshPieces;
         foreach (Rect piece in _pieces) _lossy?.RemoveCovered(piece, frame.Width, frame.Height);
         _hasLossy = _lossy is { IsEmpty: false };
-        StartRefreshTimerIfLossy();
         IRectEncoder encoder = EncoderFor(encoding, translator.Format);
         if (encoder is ZrleEncoder zrle) zrle.UpdateArea = Rect.TotalArea(_pieces);
         SharedEncodingCache? shared = _server.ShareEncodings ? _server.SharedEncodings : null;
@@ -928,7 +942,7 @@ internal sealed partial class ClientSession
         WriteMoves();
     }
 
-    /// <summary>The end of a Tight update: a JPEG failure is logged once, and lossy tiles start the refresh timer.</summary>
+    /// <summary>The end of a Tight update: a JPEG failure is logged once, and lossy tiles are due for refresh.</summary>
     private void EndTightUpdate(TightUpdateWriter writer, TileSet lossy)
     {
         if (writer.JpegFailure is { } failure && !_jpegFailureLogged)
@@ -937,7 +951,6 @@ internal sealed partial class ClientSession
             RfbLog.JpegUnavailable(_logger, _remote, failure);
         }
         _hasLossy = !lossy.IsEmpty;
-        StartRefreshTimerIfLossy();
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -1011,26 +1024,57 @@ internal sealed partial class ClientSession
         _refreshBytesPerPixel = Math.Clamp((_refreshBytesPerPixel + (double)bytes / pixels) / 2, 0.05, 8.0);
     }
 
-    /// <summary>Lossy tiles (JPEG, or moved approximately by a CopyRect) are resent once still: the refresh timer runs from the first.</summary>
-    private void StartRefreshTimerIfLossy()
+    /// <summary>Whether lossy tiles are due to be checked for stillness (any thread).</summary>
+    private bool RefreshCheckDue()
     {
-        if (_hasLossy && _refreshTimer is null)
-            _refreshTimer = new Timer(static s => ((ClientSession)s!).OnRefreshTick(), this, RefreshInterval, RefreshInterval);
+        long due = Volatile.Read(ref _refreshDueAt);
+        return due != 0 && Environment.TickCount64 >= due;
+    }
+
+    /// <summary>
+    /// Update loop, after every pass: lossy tiles (JPEG, or moved approximately by a CopyRect) are checked for
+    /// stillness a refresh interval after the first and every interval after that, and the refresh timer is set to
+    /// wake the loop for the next check if no frame does. A check that found nothing still leaves the tiles lossy, so
+    /// the next one is due: a screen that goes still right after a burst of frames is refreshed too.
+    /// </summary>
+    private void ScheduleRefreshCheck(Timer refreshTimer)
+    {
+        long due = _refreshDueAt;
+        if (!_hasLossy)
+        {
+            if (due != 0) Volatile.Write(ref _refreshDueAt, 0);   // a timer still set finds nothing due
+            return;
+        }
+        long now = Environment.TickCount64;
+        if (due == 0)
+        {
+            due = now + RefreshIntervalMs;
+            Volatile.Write(ref _refreshDueAt, due);
+        }
+        if (Volatile.Read(ref _refreshTimerSetFor) == due) return;
+        // Set for before firing: a firing of the timer set before clears it, and its wake makes the loop set it again.
+        Volatile.Write(ref _refreshTimerSetFor, due);
+        // Overdue: this pass could not check (no update requested, updates held for the link, a long flush). What
+        // lets it check next usually wakes the loop too; the timer looks again an interval later, as a periodic
+        // timer did, rather than at once (which would spin while the viewer does not ask).
+        long wait = due + RefreshTimerSlackMs - now;
+        refreshTimer.Change(wait > 0 ? wait : RefreshIntervalMs, Timeout.Infinite);
+    }
+
+    /// <summary>
+    /// Timer thread: no frame woke the update loop for its stillness check (a still screen). Wakes it whether or not
+    /// the check is due yet (a timer may fire a little early): the loop sets the timer again after its pass.
+    /// </summary>
+    private void OnRefreshTimer()
+    {
+        Volatile.Write(ref _refreshTimerSetFor, 0);
+        if (Volatile.Read(ref _refreshDueAt) != 0 && !_closing) _updateSignal.Set();
     }
 
     private bool _jpegFailureLogged;
 
-    /// <summary>Timer thread: another refresh interval has passed; lossy tiles that stayed still are due.</summary>
-    private void OnRefreshTick()
-    {
-        if (!_hasLossy || _closing) return;
-        lock (_lock) _refreshTick = true;
-        _updateSignal.Set();
-    }
-
     private void DisposeEncoders()
     {
-        _refreshTimer?.Dispose();
         _zrle?.Dispose();
         _tight?.Dispose();
         _tightPng?.Dispose();

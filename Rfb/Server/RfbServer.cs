@@ -57,6 +57,9 @@ public sealed class RfbServer
     /// <summary>Viewers connected right now (handshaking or serving).</summary>
     public int ConnectionCount => Volatile.Read(ref _sessions).Length;
 
+    /// <summary>The viewers now connected.</summary>
+    internal ClientSession[] Sessions => Volatile.Read(ref _sessions);
+
     /// <summary>
     /// Publishes a whole frame (BGRX). A frame of a new size replaces the framebuffer, and viewers are told through
     /// DesktopSize. Single publisher: call from one thread at a time.

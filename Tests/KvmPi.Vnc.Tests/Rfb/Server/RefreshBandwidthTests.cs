@@ -48,6 +48,9 @@ public class RefreshBandwidthTests
 
         public uint[] Canvas { get; } = new uint[W * H];
 
+        /// <summary>Without fences: whether it asks for the next update after each.</summary>
+        public bool AsksAgain { get; set; } = true;
+
         /// <summary>Answers the pings before it, then reads one update; returns its rectangles' kinds and area.</summary>
         public async Task<(List<string> Kinds, long Area)> ReadUpdateAsync()
         {
@@ -80,7 +83,7 @@ public class RefreshBandwidthTests
                     kinds.Add(_decoder.LastKind);
                     area += (long)w * h;
                 }
-                if (!fences)
+                if (!fences && AsksAgain)
                 {
                     await Task.Delay(TimeSpan.FromSeconds((double)_bytesSinceAnswer / _bytesPerSecond));
                     _bytesSinceAnswer = 0;
@@ -150,6 +153,42 @@ public class RefreshBandwidthTests
 
         uint[] expected = new uint[W * H];
         new PixelTranslator(PixelFormat.Bgrx32).TranslateRow(photos[(published - 1) % photos.Length], expected);
+        for (int updates = 0; !viewer.Canvas.AsSpan().SequenceEqual(expected); updates++)
+        {
+            Assert.True(updates < 4 * Tiles, $"not exact after {updates} updates");
+            await viewer.ReadUpdateAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// A viewer without fences that holds JPEG tiles and does not ask for another update: its stillness check falls
+    /// due and cannot run (nothing may be sent unasked). The update loop must wait for the request, looking again at
+    /// most an interval later, not be woken by the refresh timer over and over; and once it asks, the refresh comes.
+    /// </summary>
+    [Fact]
+    public async Task AViewerHoldingJpegThatDoesNotAskAgainIsNotWokenOverAndOver()
+    {
+        var (server, client, serving) = await ConnectAsync(W, H, null, 7, -32 + 8);   // Tight, JPEG
+        await client.WriteAsync(FullRequest(W, H));
+        using var viewer = new SlowLinkViewer(client, bytesPerSecond: int.MaxValue, fences: false);
+        await viewer.ReadUpdateAsync();   // the first frame, black; it asks again
+        viewer.AsksAgain = false;
+        byte[] photo = Photo(1);
+        server.PublishFrame(photo, W, H, W * 4);
+        Assert.Contains("jpeg", (await viewer.ReadUpdateAsync()).Kinds);
+
+        ClientSession session = Assert.Single(server.Sessions);
+        long before = session.UpdateLoopWakes;
+        await Task.Delay(1500);   // the check falls due after 0.3 s
+        long wakes = session.UpdateLoopWakes - before;
+        Assert.True(wakes <= 10, $"the update loop woke {wakes} times in 1.5 s with nothing it could send");
+
+        viewer.AsksAgain = true;
+        await client.WriteAsync(IncrementalRequest);
+        uint[] expected = new uint[W * H];
+        new PixelTranslator(PixelFormat.Bgrx32).TranslateRow(photo, expected);
         for (int updates = 0; !viewer.Canvas.AsSpan().SequenceEqual(expected); updates++)
         {
             Assert.True(updates < 4 * Tiles, $"not exact after {updates} updates");
