@@ -75,10 +75,6 @@ internal sealed partial class ClientSession
     // The check time the refresh timer is set for; 0 once it has fired (the loop sets it again).
     private long _refreshTimerSetFor;
     private const long RefreshTimerSlackMs = RefreshIntervalMs / 2;
-    private long _updateLoopWakes;
-
-    /// <summary>How often the update loop has woken (any thread; written by the loop only): wake-ups cost the most per viewer.</summary>
-    internal long UpdateLoopWakes => Volatile.Read(ref _updateLoopWakes);
     private readonly List<Rect> _refreshRects = [];
 
     // "And bandwidth allows" (cf. TigerVNC's lossless refresh, limited to what the link carries meanwhile): on a link

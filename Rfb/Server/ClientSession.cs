@@ -30,6 +30,7 @@ internal sealed partial class ClientSession : IClientMessageHandler
     private readonly PipeWriter _output;
     private readonly ClientMessageReader _messages;
     private readonly AsyncSignal _updateSignal = new();
+    private long _updateLoopWakes;   // written by the update loop only
     private readonly Lock _lock = new();
     // Input state of this viewer, owned by the receive loop (and read by RfbServer.AnyOtherSessionHoldsInput).
     private readonly HeldKeys _heldKeys = new();
@@ -56,6 +57,9 @@ internal sealed partial class ClientSession : IClientMessageHandler
         _clientHeight = _framebuffer.Height;
         _translator = new PixelTranslator(PixelFormat.Bgrx32);
     }
+
+    /// <summary>How often the update loop has woken (any thread): what a viewer's wake-ups cost is the most of what it adds.</summary>
+    internal long UpdateLoopWakes => Volatile.Read(ref _updateLoopWakes);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
