@@ -61,20 +61,17 @@ internal sealed partial class ClientSession
     // Lossless refresh (cf. TigerVNC EncodeManager): tiles the viewer holds as JPEG are sent again losslessly once
     // they have not changed for a refresh interval. _lossy, _stillLossy and _refreshRects belong to the update loop;
     // _recentlyChanged is guarded by _lock (the publisher writes it).
-    private const long RefreshIntervalMs = 300;
+    internal const int RefreshIntervalMs = 300;
     private TileSet? _lossy;
     private TileSet? _stillLossy;
     private TileSet? _recentlyChanged;
     private volatile bool _hasLossy;
     // When the lossy tiles are next checked for stillness (Environment.TickCount64; 0: the viewer holds none). The
-    // check runs on whatever wakes the update loop once it is due: while the picture changes, every frame does. The
-    // refresh timer is for a screen gone still, when nothing else wakes the loop; it is set RefreshTimerSlackMs past
-    // the check, so while frames come it is pushed back before it fires. A periodic timer per viewer woke the thread
-    // pool and the loop 3.3 times a second for nothing while video played. Written by the update loop only.
+    // check runs on whatever wakes the update loop once it is due: while the picture changes, every frame does. For a
+    // screen gone still, when nothing else wakes the loop, the server's RefreshClock does once the check is
+    // RefreshOverdueMs late. Written by the update loop only.
     private long _refreshDueAt;
-    // The check time the refresh timer is set for; 0 once it has fired (the loop sets it again).
-    private long _refreshTimerSetFor;
-    private const long RefreshTimerSlackMs = RefreshIntervalMs / 2;
+    internal const long RefreshOverdueMs = RefreshIntervalMs / 2;
     private readonly List<Rect> _refreshRects = [];
 
     // "And bandwidth allows" (cf. TigerVNC's lossless refresh, limited to what the link carries meanwhile): on a link
@@ -179,7 +176,7 @@ internal sealed partial class ClientSession
     /// it could find to do, whatever the requested area. Whatever becomes due later wakes the loop itself.
     /// </summary>
     private bool UpdateMayBeDueLocked() =>
-        _fullUpdatePending || !_dirty.IsEmpty || _stillLossy is { IsEmpty: false } || RefreshCheckDue()
+        _fullUpdatePending || !_dirty.IsEmpty || _stillLossy is { IsEmpty: false } || RefreshCheckOverdue()
         || _control.WrittenCount > 0 || _framebufferReplaced || _framebuffer != _server.Framebuffer
         || _desktopSizePending || _pendingMoves.Count > 0 || _syncFence != SyncFenceState.None
         || (_capabilities.LedState is not null && _server.LedState is LockKeys state && state != _ledSent);
@@ -222,8 +219,6 @@ internal sealed partial class ClientSession
         using var fenceTimer = new Timer(static signal => ((AsyncSignal)signal!).Set(), _updateSignal, Timeout.Infinite, Timeout.Infinite);
         // Wakes the loop when an update waiting for pixels (MustWaitForPixelsLocked) has waited long enough.
         using var pixelTimer = new Timer(static signal => ((AsyncSignal)signal!).Set(), _updateSignal, Timeout.Infinite, Timeout.Infinite);
-        // Wakes the loop for the lossless refresh's next stillness check when no frame does (ScheduleRefreshCheck).
-        using var refreshTimer = new Timer(static session => ((ClientSession)session!).OnRefreshTimer(), this, Timeout.Infinite, Timeout.Infinite);
         long fenceTimeoutMicros = (long)_server.Options.WriteTimeout.TotalMicroseconds;
         _scratch = ArrayPool<uint>.Shared.Rent(MaxPiecePixels);
         _stream = new UpdateStream(writeTimeout, linked.Token, stop);
@@ -287,7 +282,7 @@ internal sealed partial class ClientSession
                 finally
                 {
                     held?.Release();
-                    ScheduleRefreshCheck(refreshTimer);
+                    ScheduleRefreshCheck();
                 }
                 long written = flushed + _stream.FlushedBytes + _output.UnflushedBytes;
                 lock (_lock)
@@ -1028,43 +1023,45 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>
-    /// Update loop, after every pass: lossy tiles (JPEG, or moved approximately by a CopyRect) are checked for
-    /// stillness a refresh interval after the first and every interval after that, and the refresh timer is set to
-    /// wake the loop for the next check if no frame does. A check that found nothing still leaves the tiles lossy, so
-    /// the next one is due: a screen that goes still right after a burst of frames is refreshed too.
+    /// Whether the stillness check is overdue (any thread): due and no frame has run it since. Only then is it worth
+    /// waking the update loop for; a check merely due is run by the next frame, as the picture is still changing.
     /// </summary>
-    private void ScheduleRefreshCheck(Timer refreshTimer)
+    private bool RefreshCheckOverdue()
+    {
+        long due = Volatile.Read(ref _refreshDueAt);
+        return due != 0 && Environment.TickCount64 >= due + RefreshOverdueMs;
+    }
+
+    /// <summary>
+    /// Update loop, after every pass: lossy tiles (JPEG, or moved approximately by a CopyRect) are checked for
+    /// stillness a refresh interval after the first and every interval after that; the server's refresh clock wakes
+    /// the loop for a check that no frame brought. A check that found nothing still leaves the tiles lossy, so the
+    /// next one is due: a screen that goes still right after a burst of frames is refreshed too.
+    /// </summary>
+    private void ScheduleRefreshCheck()
     {
         long due = _refreshDueAt;
         if (!_hasLossy)
         {
-            if (due != 0) Volatile.Write(ref _refreshDueAt, 0);   // a timer still set finds nothing due
+            if (due != 0) Volatile.Write(ref _refreshDueAt, 0);
             return;
         }
-        long now = Environment.TickCount64;
-        if (due == 0)
-        {
-            due = now + RefreshIntervalMs;
-            Volatile.Write(ref _refreshDueAt, due);
-        }
-        if (Volatile.Read(ref _refreshTimerSetFor) == due) return;
-        // Set for before firing: a firing of the timer set before clears it, and its wake makes the loop set it again.
-        Volatile.Write(ref _refreshTimerSetFor, due);
-        // Overdue: this pass could not check (no update requested, updates held for the link, a long flush). What
-        // lets it check next usually wakes the loop too; the timer looks again an interval later, as a periodic
-        // timer did, rather than at once (which would spin while the viewer does not ask).
-        long wait = due + RefreshTimerSlackMs - now;
-        refreshTimer.Change(wait > 0 ? wait : RefreshIntervalMs, Timeout.Infinite);
+        if (due != 0) return;
+        // A full fence before the clock's flag is read (RefreshClock.Start): a clock that is stopping sees this time.
+        Interlocked.Exchange(ref _refreshDueAt, Environment.TickCount64 + RefreshIntervalMs);
+        _server.RefreshClock.Start();
     }
 
     /// <summary>
-    /// Timer thread: no frame woke the update loop for its stillness check (a still screen). Wakes it whether or not
-    /// the check is due yet (a timer may fire a little early): the loop sets the timer again after its pass.
+    /// The refresh clock's thread: wakes the update loop if its stillness check is overdue (no frame woke it: a still
+    /// screen, or a viewer that has not asked since). Whether this viewer has a check due at all.
     /// </summary>
-    private void OnRefreshTimer()
+    internal bool WakeIfRefreshOverdue(long now)
     {
-        Volatile.Write(ref _refreshTimerSetFor, 0);
-        if (Volatile.Read(ref _refreshDueAt) != 0 && !_closing) _updateSignal.Set();
+        long due = Volatile.Read(ref _refreshDueAt);
+        if (due == 0 || _closing) return false;
+        if (now >= due + RefreshOverdueMs) _updateSignal.Set();
+        return true;
     }
 
     private bool _jpegFailureLogged;

@@ -38,6 +38,7 @@ public sealed class RfbServer
         _logger = loggerFactory.CreateLogger("KvmPi.Vnc.Rfb");
         _framebuffer = new Framebuffer(options.InitialWidth, options.InitialHeight);
         _changed = new TileSet(_framebuffer.TileColumns, _framebuffer.TileRows);
+        RefreshClock = new RefreshClock(() => Sessions, ClientSession.RefreshIntervalMs);
     }
 
     public RfbServerOptions Options { get; }
@@ -46,6 +47,9 @@ public sealed class RfbServer
 
     /// <summary>Stateless encodings (Raw, Hextile, JPEG rectangles) made once per frame for all viewers.</summary>
     public SharedEncodingCache SharedEncodings { get; } = new();
+
+    /// <summary>Wakes viewers whose lossless refresh no frame brought (a still screen).</summary>
+    internal RefreshClock RefreshClock { get; }
 
     /// <summary>Whether sessions share encodings: with one viewer, the cache would only add a copy.</summary>
     internal bool ShareEncodings => ConnectionCount >= 2;

@@ -198,6 +198,48 @@ public class RefreshBandwidthTests
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>
+    /// The server's refresh clock runs while a viewer holds JPEG tiles, stops once the refresh has made the picture
+    /// exact, and starts again for the next photograph, whose refresh it then brings on a still screen.
+    /// </summary>
+    [Fact]
+    public async Task TheRefreshClockRunsOnlyWhileAViewerHoldsJpegAndStartsAgainForTheNext()
+    {
+        var (server, client, serving) = await ConnectAsync(W, H, null, 7, -32 + 8);   // Tight, JPEG
+        await client.WriteAsync(FullRequest(W, H));
+        using var viewer = new SlowLinkViewer(client, bytesPerSecond: int.MaxValue, fences: false);
+        await viewer.ReadUpdateAsync();   // the first frame, black
+        Assert.False(server.RefreshClock.Running, "the clock runs with nothing lossy");
+
+        for (int round = 1; round <= 2; round++)
+        {
+            byte[] photo = Photo(round);
+            server.PublishFrame(photo, W, H, W * 4);
+            Assert.Contains("jpeg", (await viewer.ReadUpdateAsync()).Kinds);
+            // The update loop sets its check time after the update's flush, which the viewer may read first.
+            for (int waited = 0; !server.RefreshClock.Running; waited += 10)
+            {
+                Assert.True(waited < 2000, $"round {round}: no clock for the JPEG tiles");
+                await Task.Delay(10);
+            }
+            uint[] expected = new uint[W * H];
+            new PixelTranslator(PixelFormat.Bgrx32).TranslateRow(photo, expected);
+            for (int updates = 0; !viewer.Canvas.AsSpan().SequenceEqual(expected); updates++)
+            {
+                Assert.True(updates < 4 * Tiles, $"round {round}: not exact after {updates} updates");
+                await viewer.ReadUpdateAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            // Exact: nothing lossy is left, so the clock stops within a tick or two.
+            for (int waited = 0; server.RefreshClock.Running; waited += 50)
+            {
+                Assert.True(waited < 5000, $"round {round}: the clock still runs with nothing lossy");
+                await Task.Delay(50);
+            }
+        }
+        client.Dispose();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private static async Task RefreshInPiecesAsync(bool fences, int qualityLevel = 8)
     {
         RfbServer server;
