@@ -126,7 +126,7 @@ public class RefreshBandwidthTests
     /// <summary>
     /// A screen that goes still right after a burst of frames: the stillness check after the last frame finds every
     /// tile just changed and has nothing to send, and no frame comes to wake the next check. It must come all the
-    /// same (the refresh timer), and the picture end exact.
+    /// same (the refresh clock), and the picture end exact.
     /// </summary>
     [Fact]
     public async Task AScreenThatGoesStillRightAfterABurstOfFramesIsStillRefreshed()
@@ -165,7 +165,7 @@ public class RefreshBandwidthTests
     /// <summary>
     /// A viewer without fences that holds JPEG tiles and does not ask for another update: its stillness check falls
     /// due and cannot run (nothing may be sent unasked). The update loop must wait for the request, looking again at
-    /// most an interval later, not be woken by the refresh timer over and over; and once it asks, the refresh comes.
+    /// most an interval later, not be woken by the refresh clock over and over; and once it asks, the refresh comes.
     /// </summary>
     [Fact]
     public async Task AViewerHoldingJpegThatDoesNotAskAgainIsNotWokenOverAndOver()
