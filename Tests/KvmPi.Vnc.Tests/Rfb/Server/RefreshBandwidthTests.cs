@@ -51,6 +51,18 @@ public class RefreshBandwidthTests
         /// <summary>Without fences: whether it asks for the next update after each.</summary>
         public bool AsksAgain { get; set; } = true;
 
+        /// <summary>Reads updates until the canvas shows <paramref name="bgrx"/> exactly (at most a few per tile).</summary>
+        public async Task ReadUntilExactAsync(byte[] bgrx, string what = "")
+        {
+            uint[] expected = new uint[W * H];
+            new PixelTranslator(PixelFormat.Bgrx32).TranslateRow(bgrx, expected);
+            for (int updates = 0; !Canvas.AsSpan().SequenceEqual(expected); updates++)
+            {
+                Assert.True(updates < 4 * Tiles, $"{what}not exact after {updates} updates");
+                await ReadUpdateAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            }
+        }
+
         /// <summary>Answers the pings before it, then reads one update; returns its rectangles' kinds and area.</summary>
         public async Task<(List<string> Kinds, long Area)> ReadUpdateAsync()
         {
@@ -151,13 +163,7 @@ public class RefreshBandwidthTests
         await burst;
         Assert.True(sawJpeg, "the burst went lossless: nothing to refresh");
 
-        uint[] expected = new uint[W * H];
-        new PixelTranslator(PixelFormat.Bgrx32).TranslateRow(photos[(published - 1) % photos.Length], expected);
-        for (int updates = 0; !viewer.Canvas.AsSpan().SequenceEqual(expected); updates++)
-        {
-            Assert.True(updates < 4 * Tiles, $"not exact after {updates} updates");
-            await viewer.ReadUpdateAsync().WaitAsync(TimeSpan.FromSeconds(5));
-        }
+        await viewer.ReadUntilExactAsync(photos[(published - 1) % photos.Length]);
         client.Dispose();
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
@@ -187,13 +193,7 @@ public class RefreshBandwidthTests
 
         viewer.AsksAgain = true;
         await client.WriteAsync(IncrementalRequest);
-        uint[] expected = new uint[W * H];
-        new PixelTranslator(PixelFormat.Bgrx32).TranslateRow(photo, expected);
-        for (int updates = 0; !viewer.Canvas.AsSpan().SequenceEqual(expected); updates++)
-        {
-            Assert.True(updates < 4 * Tiles, $"not exact after {updates} updates");
-            await viewer.ReadUpdateAsync().WaitAsync(TimeSpan.FromSeconds(5));
-        }
+        await viewer.ReadUntilExactAsync(photo);
         client.Dispose();
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
@@ -222,13 +222,7 @@ public class RefreshBandwidthTests
                 Assert.True(waited < 2000, $"round {round}: no clock for the JPEG tiles");
                 await Task.Delay(10);
             }
-            uint[] expected = new uint[W * H];
-            new PixelTranslator(PixelFormat.Bgrx32).TranslateRow(photo, expected);
-            for (int updates = 0; !viewer.Canvas.AsSpan().SequenceEqual(expected); updates++)
-            {
-                Assert.True(updates < 4 * Tiles, $"round {round}: not exact after {updates} updates");
-                await viewer.ReadUpdateAsync().WaitAsync(TimeSpan.FromSeconds(5));
-            }
+            await viewer.ReadUntilExactAsync(photo, $"round {round}: ");
             // Exact: nothing lossy is left, so the clock stops within a tick or two.
             for (int waited = 0; server.RefreshClock.Running; waited += 50)
             {
