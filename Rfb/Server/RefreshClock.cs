@@ -26,10 +26,6 @@ internal sealed class RefreshClock
         _intervalMs = intervalMs;
     }
 
-    /// <summary>Ticks so far (for tests).</summary>
-    internal long Ticks => Volatile.Read(ref _ticks);
-    private long _ticks;
-
     /// <summary>Whether a clock thread is running now (for tests).</summary>
     internal bool Running => Volatile.Read(ref _running) != 0;
 
@@ -48,7 +44,6 @@ internal sealed class RefreshClock
         while (true)
         {
             Thread.Sleep(_intervalMs);
-            Interlocked.Increment(ref _ticks);
             if (WakeOverdue(Environment.TickCount64)) continue;
             // Nobody holds lossy tiles: stop. A viewer that sets its check time meanwhile either is seen by the
             // second look (the flag is cleared with a full fence before it) or sees the flag cleared and starts a
