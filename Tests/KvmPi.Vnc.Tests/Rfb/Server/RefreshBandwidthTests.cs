@@ -143,9 +143,8 @@ public class RefreshBandwidthTests
     [Fact]
     public async Task AScreenThatGoesStillRightAfterABurstOfFramesIsStillRefreshed()
     {
-        var (server, client, serving) = await ConnectAsync(W, H, null, 7, -32 + 8);   // Tight, JPEG
-        await client.WriteAsync(FullRequest(W, H));
-        using var viewer = new SlowLinkViewer(client, bytesPerSecond: int.MaxValue, fences: false);
+        var (server, client, serving, viewer) = await ConnectFastJpegViewerAsync();
+        using var _ = viewer;
         await viewer.ReadUpdateAsync();   // the first frame, black
         byte[][] photos = [Photo(1), Photo(2), Photo(3), Photo(4)];
         int published = 0;
@@ -176,9 +175,8 @@ public class RefreshBandwidthTests
     [Fact]
     public async Task AViewerHoldingJpegThatDoesNotAskAgainIsNotWokenOverAndOver()
     {
-        var (server, client, serving) = await ConnectAsync(W, H, null, 7, -32 + 8);   // Tight, JPEG
-        await client.WriteAsync(FullRequest(W, H));
-        using var viewer = new SlowLinkViewer(client, bytesPerSecond: int.MaxValue, fences: false);
+        var (server, client, serving, viewer) = await ConnectFastJpegViewerAsync();
+        using var _ = viewer;
         await viewer.ReadUpdateAsync();   // the first frame, black; it asks again
         viewer.AsksAgain = false;
         byte[] photo = Photo(1);
@@ -205,9 +203,8 @@ public class RefreshBandwidthTests
     [Fact]
     public async Task TheRefreshClockRunsOnlyWhileAViewerHoldsJpegAndStartsAgainForTheNext()
     {
-        var (server, client, serving) = await ConnectAsync(W, H, null, 7, -32 + 8);   // Tight, JPEG
-        await client.WriteAsync(FullRequest(W, H));
-        using var viewer = new SlowLinkViewer(client, bytesPerSecond: int.MaxValue, fences: false);
+        var (server, client, serving, viewer) = await ConnectFastJpegViewerAsync();
+        using var _ = viewer;
         await viewer.ReadUpdateAsync();   // the first frame, black
         Assert.False(server.RefreshClock.Running, "the clock runs with nothing lossy");
 
@@ -217,21 +214,34 @@ public class RefreshBandwidthTests
             server.PublishFrame(photo, W, H, W * 4);
             Assert.Contains("jpeg", (await viewer.ReadUpdateAsync()).Kinds);
             // The update loop sets its check time after the update's flush, which the viewer may read first.
-            for (int waited = 0; !server.RefreshClock.Running; waited += 10)
-            {
-                Assert.True(waited < 2000, $"round {round}: no clock for the JPEG tiles");
-                await Task.Delay(10);
-            }
+            await WaitForClockAsync(server, running: true, 2000, $"round {round}: no clock for the JPEG tiles");
             await viewer.ReadUntilExactAsync(photo, $"round {round}: ");
             // Exact: nothing lossy is left, so the clock stops within a tick or two.
-            for (int waited = 0; server.RefreshClock.Running; waited += 50)
-            {
-                Assert.True(waited < 5000, $"round {round}: the clock still runs with nothing lossy");
-                await Task.Delay(50);
-            }
+            await WaitForClockAsync(server, running: false, 5000, $"round {round}: the clock still runs with nothing lossy");
         }
         client.Dispose();
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// A Tight JPEG viewer without fences on a link of no limit, whose first (full) update is asked for and not yet
+    /// read.
+    /// </summary>
+    private static async Task<(RfbServer Server, Stream Client, Task Serving, SlowLinkViewer Viewer)> ConnectFastJpegViewerAsync()
+    {
+        var (server, client, serving) = await ConnectAsync(W, H, null, 7, -32 + 8);   // Tight, JPEG
+        await client.WriteAsync(FullRequest(W, H));
+        return (server, client, serving, new SlowLinkViewer(client, bytesPerSecond: int.MaxValue, fences: false));
+    }
+
+    /// <summary>Waits until the server's refresh clock runs (or stops), failing after <paramref name="limitMs"/>.</summary>
+    private static async Task WaitForClockAsync(RfbServer server, bool running, int limitMs, string what)
+    {
+        for (int waited = 0; server.RefreshClock.Running != running; waited += 10)
+        {
+            Assert.True(waited < limitMs, what);
+            await Task.Delay(10);
+        }
     }
 
     private static async Task RefreshInPiecesAsync(bool fences, int qualityLevel = 8)
